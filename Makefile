@@ -1,0 +1,32 @@
+# chainrule: the two commands a new user needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+
+.PHONY: demo test lint clean
+
+# A stamp file per install flavour, so `make test` after `make demo` adds the test extra.
+$(VENV)/.stamp-base: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml $(VENV)/.stamp-base
+	$(PIP) install --quiet -e ".[test]"
+	touch $@
+
+demo: $(VENV)/.stamp-base
+	$(PY) -m chainrule xor
+
+test: $(VENV)/.stamp-test
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.stamp-test
+	$(PIP) install --quiet ruff
+	$(PY) -m ruff check src tests
+	$(PY) -m ruff format --check src tests
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .hypothesis

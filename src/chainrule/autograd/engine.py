@@ -1,0 +1,302 @@
+"""The backward pass: walk the recorded graph from the outputs to the leaves.
+
+1. Order: an iterative depth-first search from the outputs lists every node and leaf
+   reachable through the edges; reversed, that post-order is a topological order, so a node
+   runs only after every consumer of its outputs has delivered its gradient. No recursion:
+   a 100,000-op chain is fine.
+2. Run: each node's gradient is fed to its Function's ``backward``; each returned gradient
+   is reduced to its input's shape and dtype (``sum_to``: the one place broadcasting is
+   undone) and added into the buffer of the edge's target.
+3. Leaves: the summed gradient is accumulated into ``.grad`` (or returned, for
+   ``autograd.grad``). A gradient array becomes a leaf's ``.grad`` only if nothing else holds
+   it; otherwise it is copied, so two leaves never share one array (the tutorial's bug).
+
+With ``create_graph=True`` the same loop runs on Tensors with grad mode on, so every
+gradient computation is itself recorded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ops import _dual as D
+from ..tensor import Tensor, _wrap
+from .function import Node
+from .grad_mode import state as _grad_state
+
+
+def _topological_order(roots) -> list:
+    """Nodes and leaf Tensors reachable from ``roots``, each after all its consumers."""
+    order: list = []
+    seen: set = set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        obj, expanded = stack.pop()
+        if expanded:
+            order.append(obj)
+            continue
+        if obj in seen:
+            continue
+        seen.add(obj)
+        stack.append((obj, True))
+        if type(obj) is not Tensor and isinstance(obj, Node):
+            for edge in obj._next:
+                if edge is not None and edge[0] not in seen:
+                    stack.append((edge[0], False))
+    order.reverse()
+    return order
+
+
+def _needed(order: list, leaf_targets: set, node_targets: set) -> tuple[set, set]:
+    """For ``autograd.grad``: which nodes must run to reach the requested inputs.
+
+    Returns (useful, execute): ``useful`` holds what lies on a path to an input; a node in
+    ``execute`` must call its backward (some input lies beyond it).
+    """
+    useful: set = set()
+    execute: set = set()
+    for obj in reversed(order):  # leaves and deep nodes first
+        if isinstance(obj, Node):
+            if any(e is not None and e[0] in useful for e in obj._next):
+                execute.add(obj)
+                useful.add(obj)
+            elif obj in node_targets:
+                useful.add(obj)
+        elif obj in leaf_targets:
+            useful.add(obj)
+    return useful, execute
+
+
+def _reduce(g, shape, dtype, node: Node, index: int, graph: bool):
+    """Bring one gradient to its input's shape and dtype; check it is compatible."""
+    if graph:
+        if not isinstance(g, Tensor):
+            g = _wrap(np.asarray(g))
+    elif type(g) is not np.ndarray:
+        g = np.asarray(g)
+    if g.shape != shape:
+        try:
+            g = D.sum_to(g, shape)
+        except ValueError:
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {index} - got "
+                f"{list(g.shape)} but expected shape compatible with {list(shape)}"
+            ) from None
+    if graph:
+        if g._data.dtype != dtype:
+            g = g.to(dtype)
+    elif g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
+def _call_hooks(hooks, g, graph: bool):
+    """Run tensor hooks; a hook's non-None result replaces the gradient."""
+    for hook in list(hooks):
+        result = hook(g if graph else _wrap(g))
+        if result is not None:
+            g = result if graph else result._data
+    return g
+
+
+def _apply_pre_hooks(node: Node, grads: list, graph: bool) -> None:
+    """Hooks and retain_grad() of a non-leaf's output, applied to its summed gradient."""
+    if node._pre_hooks:
+        for nr, hooks in node._pre_hooks.items():
+            if grads[nr] is not None and hooks:
+                grads[nr] = _call_hooks(hooks, grads[nr], graph)
+    if node._retained:
+        for nr, ref in node._retained.items():
+            t = ref()
+            g = grads[nr]
+            if t is None or g is None:
+                continue
+            if graph:
+                t._grad = g if t._grad is None else t._grad + g
+            else:
+                t._grad = _wrap(g.copy()) if t._grad is None else _wrap(t._grad._data + g)
+
+
+def _accumulate(leaf: Tensor, g, owned: bool, graph: bool) -> None:
+    """Add ``g`` into ``leaf.grad``."""
+    old = leaf._grad
+    if graph:
+        leaf._grad = (g if owned else g.clone()) if old is None else old + g
+    elif old is None:
+        leaf._grad = _wrap(g if owned else g.copy())
+    elif old._requires_grad or not old._data.flags.writeable:
+        leaf._grad = _wrap(old._data + g)
+    else:  # the leaf owns its .grad array: add in place (PyTorch semantics)
+        np.add(old._data, g, out=old._data)
+
+
+def run_backward(
+    roots: list,
+    seeds: list,
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: list | None = None,
+    accumulate: bool = True,
+    allow_unused: bool = False,
+):
+    """The engine. ``roots`` are output Tensors, ``seeds`` their gradients (arrays, or
+    Tensors when ``create_graph``). With ``inputs`` and ``accumulate=False`` (autograd.grad)
+    returns the gradients of ``inputs`` instead of touching ``.grad``."""
+    graph = create_graph
+    node_buf: dict = {}  # Node -> [grad per output]
+    leaf_buf: dict = {}  # leaf Tensor -> [grad, owned]
+    targets = []
+    for root, seed in zip(roots, seeds):
+        if root._grad_fn is None:
+            ent = leaf_buf.get(root)
+            if ent is None:
+                leaf_buf[root] = [seed, False]
+            else:
+                ent[0] = ent[0] + seed
+                ent[1] = True
+            targets.append(root)
+        else:
+            node = root._grad_fn
+            slot = node_buf.get(node)
+            if slot is None:
+                slot = node_buf[node] = [None] * node._n_out
+            nr = root._output_nr
+            slot[nr] = seed if slot[nr] is None else slot[nr] + seed
+            targets.append(node)
+    order = _topological_order(targets)
+
+    useful = execute = None
+    captured: dict = {}
+    leaf_inputs: dict = {}
+    node_inputs: dict = {}
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            if t._grad_fn is None:
+                leaf_inputs.setdefault(t, []).append(i)
+            else:
+                node_inputs.setdefault(t._grad_fn, []).append((t._output_nr, i))
+        useful, execute = _needed(order, set(leaf_inputs), set(node_inputs))
+
+    prev_mode = _grad_state.enabled
+    _grad_state.enabled = graph
+    try:
+        for obj in order:
+            if type(obj) is Tensor or not isinstance(obj, Node):  # a leaf
+                ent = leaf_buf.pop(obj, None)
+                if ent is None:
+                    continue
+                g, owned = ent
+                if obj._hooks:
+                    g = _call_hooks(obj._hooks, g, graph)
+                    owned = False
+                if inputs is not None:
+                    if obj not in leaf_inputs:
+                        continue
+                    if not accumulate:
+                        for i in leaf_inputs[obj]:
+                            captured[i] = g
+                        continue
+                _accumulate(obj, g, owned, graph)
+                continue
+
+            node = obj
+            grads = node_buf.pop(node, None)
+            if grads is None or (useful is not None and node not in useful):
+                continue
+            if node._pre_hooks or node._retained:
+                _apply_pre_hooks(node, grads, graph)
+            if node in node_inputs:
+                for nr, i in node_inputs[node]:
+                    captured[i] = grads[nr]
+            if execute is not None and node not in execute:
+                continue
+            _run_node(node, grads, graph, node_buf, leaf_buf)
+            if not retain_graph and node._saved:
+                node._release()
+    finally:
+        _grad_state.enabled = prev_mode
+
+    if inputs is None or accumulate:
+        return None
+    results = []
+    for i, t in enumerate(inputs):
+        g = captured.get(i)
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
+            results.append(None)
+        else:
+            results.append(g if graph else _wrap(np.asarray(g)))
+    return tuple(results)
+
+
+def _run_node(node: Node, grads: list, graph: bool, node_buf: dict, leaf_buf: dict) -> None:
+    """Call one node's backward and route the gradients it returns along its edges."""
+    if node._n_out > 1:
+        for k, g in enumerate(grads):
+            if g is None and node.materialize_grads:
+                shape, dtype = node._out_meta[k]
+                z = np.zeros(shape, dtype)
+                grads[k] = _wrap(z) if graph else z
+    fn = node._fn
+    user = not node._raw
+    if user and not graph:
+        out = fn.backward(node, *[None if g is None else _wrap(g) for g in grads])
+    else:
+        out = fn.backward(node, *grads)
+    if type(out) is not tuple:
+        out = (out,)
+    edges = node._next
+    if user:
+        out = _check_user_grads(node, out, edges, graph)
+
+    for i, g in enumerate(out):
+        if g is None:
+            continue
+        edge = edges[i]
+        if edge is None:
+            continue
+        target, nr, shape, dtype = edge
+        if graph or type(g) is not np.ndarray or g.shape != shape or g.dtype != dtype:
+            g = _reduce(g, shape, dtype, node, i, graph)
+        if type(target) is Tensor or not isinstance(target, Node):
+            ent = leaf_buf.get(target)
+            if ent is None:
+                # ownership: a fresh array from a built-in formula, not the incoming
+                # gradient passed through and not a view of anything
+                data = g._data if graph else g
+                owned = not user and data.base is None and all(g is not x for x in grads)
+                leaf_buf[target] = [g, owned]
+            else:
+                ent[0] = ent[0] + g
+                ent[1] = True
+        else:
+            slot = node_buf.get(target)
+            if slot is None:
+                slot = node_buf[target] = [None] * target._n_out
+            prev = slot[nr]
+            slot[nr] = g if prev is None else prev + g
+
+
+def _check_user_grads(node: Node, out: tuple, edges: tuple, graph: bool) -> tuple:
+    """Validate what a user's Function.backward returned; unwrap it to arrays."""
+    n = len(edges)
+    if len(out) < n or any(g is not None for g in out[n:]):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {n}, got {len(out)})"
+        )
+    checked = []
+    for i, g in enumerate(out[:n]):
+        if g is not None and not isinstance(g, (Tensor, np.ndarray, np.generic, int, float)):
+            raise TypeError(
+                f"function {node.name()} returned a gradient of type {type(g).__name__} at "
+                f"index {i}; expected a Tensor or None"
+            )
+        if g is not None and edges[i] is not None and isinstance(g, Tensor) and not graph:
+            g = g._data
+        checked.append(g)
+    return tuple(checked)

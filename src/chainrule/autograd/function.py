@@ -1,0 +1,327 @@
+"""``autograd.Function``: the one mechanism every differentiable operation goes through.
+
+Calling ``MyOp.apply(*inputs)`` runs ``MyOp.forward`` and, when grad mode is on and some
+input requires grad, records a graph node: an instance of ``MyOpBackward``, which is also the
+``ctx`` that ``forward`` and ``backward`` receive. The node keeps, per forward input, an edge
+to where that input's gradient must go next: the input's own ``grad_fn``, or the input
+itself when it is a leaf. The engine (``engine.py``) walks those edges backwards.
+
+Two flavours share this code:
+
+* A user's Function (PyTorch's contract): ``forward`` receives Tensors and runs with grad
+  mode off; ``backward`` receives and returns Tensors.
+* chainrule's built-in ops set ``_raw = True`` (see ``ops/_op.py``): ``forward`` receives
+  NumPy arrays, and ``backward`` receives arrays too, except when the backward pass itself is
+  being recorded (``create_graph=True``); then it receives Tensors, and ``ctx.saved_tensors``
+  hands back Tensors connected to the graph. Backward formulas are written once, with
+  operators and helpers that work on both, which is what makes gradients of gradients work.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor, _wrap
+from .grad_mode import state as _grad_state
+
+__all__ = ["Function", "FunctionCtx", "Node"]
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+class Node:
+    """A recorded operation: the graph node, and the ``ctx`` its Function's methods receive.
+
+    Set by ``Function.apply`` when the operation is recorded:
+      ``_next``: one entry per forward input: ``None`` when no gradient flows there, else an
+        edge ``(target, output_nr, shape, np_dtype)``; ``target`` is the input's ``grad_fn``
+        or, for a leaf, the input Tensor itself; shape and dtype are the input's, so the
+        engine can sum a broadcast gradient back down and keep the input's dtype.
+      ``needs_input_grad``: per input, whether its gradient is wanted.
+      ``_n_out``: how many outputs forward returned.
+    """
+
+    _fn: type[Function]  # the Function subclass this node records (set per generated class)
+    _raw = False
+    _saved: tuple = ()
+    _saved_src: tuple | None = None  # raw ops: per saved array, its input Tensor / output nr
+    _saved_ver: tuple = ()  # ((version_cell, version_when_saved), ...)
+    _freed = False
+    _n_out = 1
+    _out_meta: tuple | None = None  # ((shape, np_dtype), ...) when forward had several outputs
+    _pre_hooks: dict | None = None  # {output_nr: [hook, ...]}: hooks of non-leaf outputs
+    _retained: dict | None = None  # {output_nr: weakref}: outputs that called retain_grad()
+    _non_diff: frozenset = frozenset()
+    _next: tuple = ()
+    needs_input_grad: tuple = ()
+    materialize_grads = True
+
+    # --- the ctx API (PyTorch's names) ---------------------------------------------------
+    def save_for_backward(self, *tensors) -> None:
+        """Keep values that ``backward`` needs; read them back with ``saved_tensors``."""
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._freed:
+            raise RuntimeError(_FREED_MESSAGE)
+        for cell, version in self._saved_ver:
+            if cell[0] != version:
+                self._raise_modified(cell[0], version)
+        if self._raw and _grad_state.enabled and self._saved_src is not None:
+            return self._saved_as_tensors()
+        return self._saved
+
+    def mark_non_differentiable(self, *outputs) -> None:
+        """Declare outputs that have no gradient (e.g. indices): they won't require grad."""
+        self._mark_nd = outputs
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With False, ``backward`` receives None (not zeros) for outputs that got no grad."""
+        self.materialize_grads = bool(value)
+
+    # --- introspection (graph drawing, learning) ------------------------------------------
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple:
+        """Per input, ``(node, output_nr)`` as in PyTorch; leaves appear as AccumulateGrad."""
+        out = []
+        for edge in self._next:
+            if edge is None:
+                out.append((None, 0))
+            elif isinstance(edge[0], Node):
+                out.append((edge[0], edge[1]))
+            else:
+                out.append((AccumulateGrad(edge[0]), 0))
+        return tuple(out)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    # --- internals ------------------------------------------------------------------------
+    def _saved_as_tensors(self) -> tuple:
+        """Saved arrays as Tensors wired into the graph, for a recorded backward pass."""
+        out = []
+        for value, src in zip(self._saved, self._saved_src):
+            if isinstance(src, Tensor):
+                out.append(src)
+            elif src is None:
+                out.append(_wrap(np.asarray(value)))
+            else:  # the k-th output of this node: rebuild a Tensor whose grad_fn is us
+                t = _wrap(np.asarray(value))
+                t._requires_grad = True
+                t._grad_fn = self
+                t._output_nr = src
+                out.append(t)
+        return tuple(out)
+
+    def _raise_modified(self, current: int, expected: int) -> None:
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: a tensor saved by {self.name()} is at version {current}; "
+            f"expected version {expected} instead. Hint: the operation that failed to compute "
+            "its gradient is the one named above; find the in-place operation (x += ..., "
+            "x.add_(...), x[...] = ...) applied to its input or output after it ran, and make "
+            "it out-of-place."
+        )
+
+    def _release(self) -> None:
+        """Drop saved values after backward (unless retain_graph)."""
+        self._saved = ()
+        self._saved_src = None
+        self._saved_ver = ()
+        self._freed = True
+
+
+FunctionCtx = Node  # the name PyTorch uses for the ctx type
+
+
+class AccumulateGrad(Node):
+    """How a leaf appears in ``next_functions``: its gradient is accumulated into ``.grad``."""
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+
+class Function:
+    """Base class of differentiable operations, with PyTorch's contract.
+
+    Subclass it and write two static methods::
+
+        class Square(Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                (x,) = ctx.saved_tensors
+                return 2 * x * grad_output
+
+        y = Square.apply(x)
+
+    ``backward`` returns one gradient per ``forward`` input (None for inputs that are not
+    Tensors or need no gradient), each either of the input's shape or of a shape that the
+    input broadcasts to (the engine sums it back down).
+    """
+
+    _raw = False  # built-in ops (ops/_op.py) set True: they compute on NumPy arrays
+    _view = False  # True when the output may share memory with input 0 (shares its version)
+    _node_cls: type[Node] = Node
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        suffix = "Backward0" if cls._raw else "Backward"
+        name = cls.__dict__.get("node_name") or f"{cls.__name__}{suffix}"
+        cls._node_cls = type(name, (Node,), {"_fn": cls, "_raw": cls._raw})
+        cls._node_cls.__module__ = cls.__module__
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("a Function subclass must implement forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("a Function subclass must implement backward(ctx, *grads)")
+
+    @classmethod
+    def apply(cls, *args):
+        """Run ``forward`` and, if any input requires grad, record the graph node."""
+        record = False
+        if _grad_state.enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    record = True
+                    break
+        ctx = cls._node_cls()
+        if record:
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        else:
+            ctx.needs_input_grad = (False,) * len(args)
+
+        if cls._raw:
+            values = [a._data if isinstance(a, Tensor) else a for a in args]
+            out = cls.forward(ctx, *values)
+            outs = out if type(out) is tuple else (out,)
+            results = [_wrap(o if type(o) is np.ndarray else np.asarray(o)) for o in outs]
+        else:
+            values = args
+            prev = _grad_state.enabled
+            _grad_state.enabled = False
+            try:
+                out = cls._call_forward(ctx, args)
+            finally:
+                _grad_state.enabled = prev
+            outs = out if type(out) is tuple else (out,)
+            results = [_adopt_output(o, args) for o in outs]
+
+        if cls._view:
+            base = args[0]
+            cell = base._version
+            if cell is None:
+                cell = base._version = [0]
+            results[0]._version = cell
+
+        if record:
+            _connect(cls, ctx, args, values, outs, results)
+        return tuple(results) if type(out) is tuple else results[0]
+
+    @classmethod
+    def _call_forward(cls, ctx, args):
+        if cls.setup_context is not Function.setup_context:
+            out = cls.forward(*args)
+            cls.setup_context(ctx, args, out)
+            return out
+        return cls.forward(ctx, *args)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:  # PyTorch's optional split form
+        raise NotImplementedError
+
+
+def _adopt_output(o, args) -> Tensor:
+    """A user's forward returned ``o``: make it a fresh Tensor we may attach grad_fn to."""
+    if not isinstance(o, Tensor):
+        return _wrap(np.asarray(o))
+    if o._grad_fn is not None or o._requires_grad or any(o is a for a in args):
+        alias = _wrap(o._data)  # never hijack a Tensor the caller already owns
+        alias._version = o._version
+        return alias
+    return o
+
+
+def _connect(cls, ctx: Node, args, values, outs, results) -> None:
+    """Record ``ctx`` as grad_fn of the outputs and wire edges to the inputs."""
+    edges = []
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            target = a._grad_fn if a._grad_fn is not None else a
+            d = a._data
+            edges.append((target, a._output_nr, d.shape, d.dtype))
+        else:
+            edges.append(None)
+    ctx._next = tuple(edges)
+
+    non_diff = getattr(ctx, "_mark_nd", None)
+    if non_diff:
+        ctx._non_diff = frozenset(i for i, o in enumerate(outs) if any(o is m for m in non_diff))
+    n_out = len(results)
+    if n_out > 1:
+        ctx._n_out = n_out
+        ctx._out_meta = tuple((r._data.shape, r._data.dtype) for r in results)
+    for k, r in enumerate(results):
+        if k in ctx._non_diff or r._data.dtype.kind != "f":
+            continue
+        r._grad_fn = ctx
+        r._requires_grad = True
+        r._output_nr = k
+
+    saved = ctx._saved
+    if not saved:
+        return
+    cells = []
+    if cls._raw:
+        sources = []
+        for s in saved:
+            src = None
+            for a, v in zip(args, values):
+                if s is v and isinstance(a, Tensor):
+                    src = a
+                    break
+            if src is None:
+                for k, o in enumerate(outs):
+                    if s is o:
+                        src = k
+                        break
+            sources.append(src)
+            if src is not None:
+                t = src if isinstance(src, Tensor) else results[src]
+                cell = t._version
+                if cell is None:
+                    cell = t._version = [0]
+                cells.append((cell, cell[0]))
+        ctx._saved_src = tuple(sources)
+    else:
+        for t in saved:
+            if isinstance(t, Tensor):
+                cell = t._version
+                if cell is None:
+                    cell = t._version = [0]
+                cells.append((cell, cell[0]))
+    if cells:
+        ctx._saved_ver = tuple(cells)

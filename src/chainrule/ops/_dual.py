@@ -1,0 +1,85 @@
+"""The vocabulary of backward formulas: helpers that work on NumPy arrays and on Tensors.
+
+A backward formula receives arrays in a normal backward pass and Tensors when the backward
+pass is recorded (``create_graph=True``). Python operators (``+ - * / ** @``, comparisons)
+already work on both; the functions here cover the rest. On arrays they call NumPy
+directly; on Tensors they call the differentiable op, so the formula itself is recorded and
+can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+def reshape(x, shape):
+    return _shape.Reshape.apply(x, tuple(shape)) if isinstance(x, Tensor) else x.reshape(shape)
+
+
+def expand(x, shape):
+    """Broadcast ``x`` to ``shape`` (a read-only view on arrays)."""
+    if isinstance(x, Tensor):
+        return _shape.Expand.apply(x, tuple(shape))
+    return np.broadcast_to(x, shape)
+
+
+def swap_last(x):
+    """Swap the last two axes (the matrix transpose of a batch of matrices)."""
+    if isinstance(x, Tensor):
+        return _shape.Transpose.apply(x, -2, -1)
+    return np.swapaxes(x, -1, -2)
+
+
+def sum_dims(x, dims, keepdim: bool):
+    if isinstance(x, Tensor):
+        return _reduction.Sum.apply(x, dims, keepdim)
+    return np.asarray(x.sum(axis=dims, keepdims=keepdim))
+
+
+def sum_to(g, shape):
+    """Sum a gradient of a broadcast shape back down to ``shape`` (undoes broadcasting).
+
+    The engine applies this once for every op, so no op un-broadcasts by itself. Raises
+    ValueError when ``shape`` does not broadcast to ``g``'s shape.
+    """
+    gshape = tuple(g.shape)
+    if gshape == tuple(shape):
+        return g
+    lead = len(gshape) - len(shape)
+    if lead < 0 or any(s not in (1, gs) for s, gs in zip(shape, gshape[lead:])):
+        raise ValueError(f"a gradient of shape {list(gshape)} does not reduce to {list(shape)}")
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and gshape[lead + i] != 1
+    )
+    if dims:
+        g = sum_dims(g, dims, False)
+    return reshape(g, shape)
+
+
+def where(cond, a, b):
+    if isinstance(a, Tensor) or isinstance(b, Tensor) or isinstance(cond, Tensor):
+        return _elementwise.where(cond, a, b)
+    return np.where(cond, a, b)
+
+
+def log(x):
+    return _elementwise.Log.apply(x) if isinstance(x, Tensor) else np.log(x)
+
+
+def sign(x):
+    return _elementwise.Sign.apply(x) if isinstance(x, Tensor) else np.sign(x)
+
+
+def zeros_like(x):
+    if isinstance(x, Tensor):
+        from ..tensor import _wrap
+
+        return _wrap(np.zeros_like(x._data))
+    return np.zeros_like(x)
+
+
+from . import elementwise as _elementwise  # noqa: E402  (circular: ops use this module)
+from . import reduction as _reduction  # noqa: E402
+from . import shape as _shape  # noqa: E402

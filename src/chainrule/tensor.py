@@ -1,0 +1,671 @@
+"""The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn).
+
+The class is a façade: every mathematical method is one line that calls an op from
+``chainrule.ops``, where the forward and backward maths live. What stays here is the
+bookkeeping that makes a Tensor feel like PyTorch's (and like the tutorial's).
+"""
+
+from __future__ import annotations
+
+import builtins
+import weakref
+
+import numpy as np
+
+from ._dtype import default_float_np, from_numpy_dtype, to_numpy_dtype
+
+__all__ = ["Tensor", "Size", "tensor"]
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints like PyTorch's ``torch.Size``."""
+
+    __slots__ = ()
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __repr__(self) -> str:
+        return f"chainrule.Size({list(self)})"
+
+
+class _SizeAttr(int):
+    """``t.size``: both PyTorch's method and the tutorial's NumPy attribute.
+
+    The tutorial counts parameters with ``p.data.size`` (NumPy's element count, an int) while
+    PyTorch code calls ``t.size()`` / ``t.size(0)``. This int subclass is the element count
+    and, when called, answers like PyTorch's method.
+    """
+
+    _shape: Size
+
+    def __call__(self, dim: int | None = None):
+        if dim is None:
+            return self._shape
+        ndim = len(self._shape)
+        return self._shape[_check_dim(dim, ndim, "size")]
+
+
+def _check_dim(dim: int, ndim: int, op: str) -> int:
+    """Normalise a possibly negative ``dim``; PyTorch's IndexError when out of range."""
+    lo, hi = (-ndim, ndim - 1) if ndim else (-1, 0)
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{op}(): dim must be an int, got {type(dim).__name__}")
+    if dim < lo or dim > hi:
+        raise IndexError(
+            f"{op}(): Dimension out of range (expected to be in range of [{lo}, {hi}], "
+            f"but got {dim})"
+        )
+    return int(dim) % ndim if ndim else 0
+
+
+_new = object.__new__
+
+
+def _wrap(data: np.ndarray) -> Tensor:
+    """Make a Tensor around ``data`` without copying (the fast internal constructor)."""
+    t = _new(Tensor)
+    t._data = data
+    t._requires_grad = False
+    t._grad_fn = None
+    t._output_nr = 0
+    t._grad = None
+    t._version = None
+    t._hooks = None
+    return t
+
+
+def _as_array(data, np_dtype) -> np.ndarray:
+    if isinstance(data, Tensor):
+        data = data._data
+    elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        data = [x._data if isinstance(x, Tensor) else x for x in data]
+    return np.array(data, dtype=np_dtype, copy=True)
+
+
+def _infer_np_dtype(data) -> np.dtype:
+    """PyTorch's inference: Python floats -> default float dtype, ints -> int64, bools ->
+    bool; NumPy arrays and Tensors keep their dtype."""
+    if isinstance(data, Tensor):
+        return data._data.dtype
+    if isinstance(data, (np.ndarray, np.generic)):
+        npd = data.dtype
+        if npd.kind == "f" and npd not in (np.float16, np.float32, np.float64):
+            raise TypeError(f"chainrule does not support dtype {npd}")
+        return npd if npd.kind in "fb" else np.dtype(np.int64) if npd.kind in "iu" else npd
+    arr = np.asarray(data)
+    kind = arr.dtype.kind
+    if kind == "f":
+        return default_float_np()
+    if kind in "iu":
+        return np.dtype(np.int64)
+    if kind == "b":
+        return np.dtype(np.bool_)
+    raise TypeError(
+        f"tensor(): could not infer a dtype from {type(data).__name__} "
+        f"(NumPy saw {arr.dtype}); pass numbers, nested lists of numbers or an array"
+    )
+
+
+def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Build a Tensor by copying ``data`` (a number, nested lists, an array or a Tensor).
+
+    Floats become ``float32`` (the default dtype), ints ``int64``, bools ``bool``; NumPy
+    arrays keep their dtype; pass ``dtype=chainrule.float64`` for double precision.
+    """
+    npd = _infer_np_dtype(data) if dtype is None else to_numpy_dtype(dtype)
+    t = _wrap(_as_array(data, npd))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+class Tensor:
+    """A multi-dimensional array that records the operations applied to it.
+
+    ``Tensor(data, requires_grad=False)`` is the tutorial's constructor (and PyTorch's
+    legacy one): it always makes a floating tensor of the default dtype. Prefer
+    ``chainrule.tensor(data)``, which infers the dtype as PyTorch does.
+    """
+
+    __slots__ = (
+        "_data",
+        "_requires_grad",
+        "_grad_fn",
+        "_output_nr",
+        "_grad",
+        "_version",
+        "_hooks",
+        "__weakref__",
+    )
+    # NumPy defers its binary operators to ours (ndarray + Tensor -> Tensor.__radd__).
+    __array_priority__ = 1000
+    __hash__ = object.__hash__  # identity, as in PyTorch; __eq__ is elementwise
+
+    def __init__(self, data=None, requires_grad: bool = False, dtype=None) -> None:
+        npd = default_float_np() if dtype is None else to_numpy_dtype(dtype)
+        self._data = _as_array([] if data is None else data, npd)
+        self._requires_grad = False
+        self._grad_fn = None
+        self._output_nr = 0
+        self._grad = None
+        self._version = None
+        self._hooks = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ------------------------------------------------------------------ autograd state
+    @property
+    def data(self) -> Tensor:
+        """The same values, detached from the graph, sharing memory (PyTorch's ``.data``).
+
+        Changes made through it are invisible to autograd, which is what a hand-written
+        update like ``param.data -= lr * param.grad`` wants.
+        """
+        return _wrap(self._data)
+
+    @data.setter
+    def data(self, value) -> None:
+        value = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._data = value
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The accumulated gradient of a leaf (or of a tensor that called retain_grad())."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: grad shape "
+                    f"{list(value._data.shape)} vs tensor shape {list(self._data.shape)}"
+                )
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"assigned grad has data of a different type: {value.dtype} vs {self.dtype}"
+                )
+        self._grad = value
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set whether autograd records operations on this leaf; returns ``self``."""
+        if self._grad_fn is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients "
+                f"(this tensor is {self.dtype}); convert it first, e.g. x.float()"
+            )
+        self._requires_grad = builtins.bool(requires_grad)
+        return self
+
+    @property
+    def grad_fn(self):
+        """The graph node that produced this tensor (None for leaves)."""
+        return self._grad_fn
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def _version_value(self) -> int:
+        return self._version[0] if self._version else 0
+
+    def _bump_version(self) -> None:
+        if self._version is None:
+            self._version = [1]
+        else:
+            self._version[0] += 1
+
+    def detach(self) -> Tensor:
+        """A new Tensor with the same data (shared memory) that is not part of the graph."""
+        t = _wrap(self._data)
+        if self._version is None:
+            self._version = [0]
+        t._version = self._version  # a view: in-place changes are seen by both
+        return t
+
+    def detach_(self) -> Tensor:
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward (leaves always keep it)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        node = self._grad_fn
+        if node is None:
+            return
+        if node._retained is None:
+            node._retained = {}
+        node._retained[self._output_nr] = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        node = self._grad_fn
+        return node is not None and node._retained is not None and self._output_nr in node._retained
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None return
+        value replaces the gradient. Returns a handle with ``remove()``."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        node = self._grad_fn
+        if node is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if node._pre_hooks is None:
+                node._pre_hooks = {}
+            hooks = node._pre_hooks.setdefault(self._output_nr, [])
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def zero_grad(self) -> None:
+        """Reset the gradient to None (the tutorial's spelling)."""
+        self._grad = None
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see autograd.backward)."""
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # ------------------------------------------------------------------ shape and values
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def dtype(self):
+        return from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def size(self) -> _SizeAttr:
+        s = _SizeAttr(self._data.size)
+        s._shape = Size(self._data.shape)
+        return s
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared memory). Refused while the tensor requires grad."""
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy()
+        if dtype is not None and arr.dtype != dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous "
+                f"(this one has shape {list(self._data.shape)})"
+            )
+        return builtins.bool(self._data)
+
+    def __float__(self) -> float:
+        return builtins.float(self.item())
+
+    def __int__(self) -> int:
+        return builtins.int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return builtins.int(self.item())
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 or (spec and self._data.size == 1):
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __repr__(self) -> str:
+        from ._tensor_str import tensor_repr
+
+        return tensor_repr(self)
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError(
+            "chainrule tensors cannot be pickled (loading a pickle can run code); "
+            "use chainrule.save / chainrule.load"
+        )
+
+    # ------------------------------------------------------------------ arithmetic façade
+    def __add__(self, other):
+        return add(self, other)
+
+    def __radd__(self, other):
+        return add(other, self)
+
+    def __sub__(self, other):
+        return sub(self, other)
+
+    def __rsub__(self, other):
+        return sub(other, self)
+
+    def __mul__(self, other):
+        return mul(self, other)
+
+    def __rmul__(self, other):
+        return mul(other, self)
+
+    def __truediv__(self, other):
+        return div(self, other)
+
+    def __rtruediv__(self, other):
+        return div(other, self)
+
+    def __pow__(self, exponent):
+        return pow(self, exponent)
+
+    def __rpow__(self, base):
+        return pow(base, self)
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul(other, self)
+
+    def __neg__(self):
+        return neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return abs(self)
+
+    def __round__(self, ndigits=None):
+        return round(self) if ndigits is None else round(self, decimals=ndigits)
+
+    def __iadd__(self, other):
+        return _inplace(add, self, other)
+
+    def __isub__(self, other):
+        return _inplace(sub, self, other)
+
+    def __imul__(self, other):
+        return _inplace(mul, self, other)
+
+    def __itruediv__(self, other):
+        return _inplace(div, self, other)
+
+    def __eq__(self, other):  # type: ignore[override]
+        return eq(self, other)
+
+    def __ne__(self, other):  # type: ignore[override]
+        return ne(self, other)
+
+    def __lt__(self, other):
+        return lt(self, other)
+
+    def __le__(self, other):
+        return le(self, other)
+
+    def __gt__(self, other):
+        return gt(self, other)
+
+    def __ge__(self, other):
+        return ge(self, other)
+
+    def __and__(self, other):
+        return bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return bitwise_and(other, self)
+
+    def __or__(self, other):
+        return bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return bitwise_xor(other, self)
+
+    def __invert__(self):
+        return bitwise_not(self)
+
+    def __getitem__(self, key):
+        return getitem(self, key)
+
+    # ------------------------------------------------------------------ methods (torch names)
+    def add(self, other, *, alpha=1):
+        return add(self, other, alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        return sub(self, other, alpha=alpha)
+
+    def mul(self, other):
+        return mul(self, other)
+
+    def div(self, other):
+        return div(self, other)
+
+    def neg(self):
+        return neg(self)
+
+    def pow(self, exponent):
+        return pow(self, exponent)
+
+    def matmul(self, other):
+        return matmul(self, other)
+
+    def exp(self):
+        return exp(self)
+
+    def log(self):
+        return log(self)
+
+    def sqrt(self):
+        return sqrt(self)
+
+    def abs(self):
+        return abs(self)
+
+    def sign(self):
+        return sign(self)
+
+    def round(self, decimals: int = 0):
+        return round(self, decimals=decimals)
+
+    def tanh(self):
+        return tanh(self)
+
+    def sigmoid(self):
+        return sigmoid(self)
+
+    def relu(self):
+        return relu(self)
+
+    def sum(self, dim=None, keepdim: bool = False, *, dtype=None):
+        return sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
+        return mean(self, dim, keepdim, dtype=dtype)
+
+    def reshape(self, *shape):
+        return reshape(self, *shape)
+
+    def view(self, *shape):
+        return view(self, *shape)
+
+    def expand(self, *sizes):
+        return expand(self, *sizes)
+
+    def transpose(self, dim0: int, dim1: int):
+        return transpose(self, dim0, dim1)
+
+    def swapaxes(self, axis0: int, axis1: int):
+        return transpose(self, axis0, axis1)
+
+    def to(self, dtype, *, copy: bool = False):
+        return to(self, dtype, copy=copy)
+
+    def clone(self):
+        return clone(self)
+
+    def eq(self, other):
+        return eq(self, other)
+
+    def ne(self, other):
+        return ne(self, other)
+
+    def lt(self, other):
+        return lt(self, other)
+
+    def le(self, other):
+        return le(self, other)
+
+    def gt(self, other):
+        return gt(self, other)
+
+    def ge(self, other):
+        return ge(self, other)
+
+
+class _RemovableHandle:
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list, hook) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        try:
+            self._hooks.remove(self._hook)
+        except ValueError:
+            pass
+
+
+def _inplace(op, self: Tensor, other) -> Tensor:
+    """``self op= other``: update ``self`` in place, recording it when autograd needs to."""
+    from .autograd.grad_mode import state
+
+    tracked = state.enabled and (
+        self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)
+    )
+    if tracked and self._grad_fn is None and self._requires_grad:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation. "
+            "Update parameters inside `with chainrule.no_grad():` or through `.data`."
+        )
+    result = op(self, other)
+    if result._data.dtype != self._data.dtype and not np.can_cast(
+        result._data.dtype, self._data.dtype, casting="same_kind"
+    ):
+        raise RuntimeError(
+            f"result type {result.dtype} can't be cast to the desired output type {self.dtype}"
+        )
+    self._data[...] = result._data
+    self._bump_version()
+    if tracked:  # the in-place result now carries the graph of the out-of-place one
+        self._grad_fn = result._grad_fn
+        self._output_nr = result._output_nr
+        self._requires_grad = result._requires_grad
+    return self
+
+
+from .ops.elementwise import (  # noqa: E402  (the façade's ops; imported after Tensor exists)
+    abs,
+    add,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    div,
+    eq,
+    exp,
+    ge,
+    gt,
+    le,
+    log,
+    lt,
+    mul,
+    ne,
+    neg,
+    pow,
+    round,
+    sign,
+    sqrt,
+    sub,
+)
+from .ops.activation import relu, sigmoid, tanh  # noqa: E402
+from .ops.reduction import mean, sum  # noqa: E402
+from .ops.linalg import matmul  # noqa: E402
+from .ops.shape import clone, expand, getitem, reshape, to, transpose, view  # noqa: E402
