@@ -122,7 +122,7 @@ def gradcheck(
 
 
 def _fresh_leaf(t: Tensor) -> Tensor:
-    leaf = _wrap(np.ascontiguousarray(t._data).copy())
+    leaf = _wrap(np.array(t._data, dtype=np.float64, order="C", copy=True))
     leaf._requires_grad = True
     return leaf
 
