@@ -1,15 +1,16 @@
 """chainrule: automatic differentiation and neural networks on NumPy, with PyTorch's API.
 
-    import chainrule as torch
+import chainrule as torch
 
-    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    y = (x ** 2).sum()
-    y.backward()
-    x.grad            # tensor([2., 4., 6.])
+x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+y = (x ** 2).sum()
+y.backward()
+x.grad            # tensor([2., 4., 6.])
 """
 
 from __future__ import annotations
 
+from . import autograd
 from ._dtype import (
     bool,
     double,
@@ -30,8 +31,6 @@ from ._dtype import (
     short,
     uint8,
 )
-from .tensor import Size, Tensor, tensor  # noqa: I001  (Tensor first: ops import it)
-from . import autograd
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .ops.activation import relu, sigmoid, tanh
 from .ops.elementwise import (
@@ -58,6 +57,7 @@ from .ops.elementwise import (
 from .ops.linalg import matmul
 from .ops.reduction import mean, sum
 from .ops.shape import clone, expand, reshape, transpose
+from .tensor import Size, Tensor, tensor  # noqa: I001  (Tensor first: ops import it)
 
 __version__ = "0.1.0"
 

@@ -181,7 +181,9 @@ class Tensor:
     def grad(self, value) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got {type(value).__name__}"
+                )
             if value._data.shape != self._data.shape:
                 raise RuntimeError(
                     f"assigned grad has data of a different size: grad shape "
@@ -641,6 +643,7 @@ def _inplace(op, self: Tensor, other) -> Tensor:
     return self
 
 
+from .ops.activation import relu, sigmoid, tanh  # noqa: E402
 from .ops.elementwise import (  # noqa: E402  (the façade's ops; imported after Tensor exists)
     abs,
     add,
@@ -665,7 +668,6 @@ from .ops.elementwise import (  # noqa: E402  (the façade's ops; imported after
     sqrt,
     sub,
 )
-from .ops.activation import relu, sigmoid, tanh  # noqa: E402
-from .ops.reduction import mean, sum  # noqa: E402
 from .ops.linalg import matmul  # noqa: E402
+from .ops.reduction import mean, sum  # noqa: E402
 from .ops.shape import clone, expand, getitem, reshape, to, transpose, view  # noqa: E402

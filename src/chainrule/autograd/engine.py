@@ -219,7 +219,7 @@ def run_backward(
     if inputs is None or accumulate:
         return None
     results = []
-    for i, t in enumerate(inputs):
+    for i in range(len(inputs)):
         g = captured.get(i)
         if g is None:
             if not allow_unused:

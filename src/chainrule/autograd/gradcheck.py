@@ -37,9 +37,13 @@ def _numerical_jacobians(fn, inputs, diff_idx, eps) -> list:
             for j in range(flat.size):
                 orig = flat[j]
                 flat[j] = orig + eps
-                plus = [o._data.astype(np.float64).ravel() for o in _differentiable_outputs(fn(*inputs))]
+                plus = [
+                    o._data.astype(np.float64).ravel() for o in _differentiable_outputs(fn(*inputs))
+                ]
                 flat[j] = orig - eps
-                minus = [o._data.astype(np.float64).ravel() for o in _differentiable_outputs(fn(*inputs))]
+                minus = [
+                    o._data.astype(np.float64).ravel() for o in _differentiable_outputs(fn(*inputs))
+                ]
                 flat[j] = orig
                 for k in range(len(base)):
                     jac[k][col][:, j] = (plus[k] - minus[k]) / (2 * eps)
@@ -97,9 +101,7 @@ def gradcheck(
                 "inputs (use x.double())"
             )
     # Work on contiguous private copies so perturbing them in place cannot touch the caller.
-    inputs = tuple(
-        _fresh_leaf(t) if i in diff_idx else t for i, t in enumerate(inputs)
-    )
+    inputs = tuple(_fresh_leaf(t) if i in diff_idx else t for i, t in enumerate(inputs))
     numerical = _numerical_jacobians(fn, inputs, diff_idx, eps)
     analytical = _analytical_jacobians(fn, inputs, diff_idx)
     for k, (num_rows, ana_rows) in enumerate(zip(numerical, analytical)):
@@ -151,9 +153,7 @@ def gradgradcheck(
         outputs = _differentiable_outputs(fn(*inputs))
     if grad_outputs is None:
         rng = np.random.default_rng(seed)
-        grad_outputs = [
-            _fresh_leaf(_wrap(rng.standard_normal(o._data.shape))) for o in outputs
-        ]
+        grad_outputs = [_fresh_leaf(_wrap(rng.standard_normal(o._data.shape))) for o in outputs]
     grad_outputs = list(_as_tuple(grad_outputs))
     n_in = len(inputs)
 

@@ -22,7 +22,9 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple | None:
             return None
         axes = tuple(_check_dim(d, ndim, op) for d in dim)
         if len(set(axes)) != len(axes):
-            raise RuntimeError(f"{op}(): a dim appears multiple times in the list of dims {list(dim)}")
+            raise RuntimeError(
+                f"{op}(): a dim appears multiple times in the list of dims {list(dim)}"
+            )
         return tuple(sorted(axes))
     return (_check_dim(dim, ndim, op),)
 

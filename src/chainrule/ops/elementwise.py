@@ -6,10 +6,10 @@ import numbers
 
 import numpy as np
 
+from .._dtype import default_float_np
 from ..tensor import Tensor, _wrap, tensor
 from . import _dual as D
 from ._op import Op
-from .._dtype import default_float_np
 from ._util import broadcast_error, float_operands, promote
 
 
@@ -20,7 +20,9 @@ def _binary(cls, a, b, op: str):
     except ValueError as e:
         if "broadcast" not in str(e):
             raise
-        raise broadcast_error(op, [np.shape(x._data if isinstance(x, Tensor) else x) for x in (a, b)]) from None
+        raise broadcast_error(
+            op, [np.shape(x._data if isinstance(x, Tensor) else x) for x in (a, b)]
+        ) from None
 
 
 class Add(Op):
@@ -352,7 +354,9 @@ def pow(input, exponent):
     if isinstance(exponent, np.generic):
         exponent = exponent.item()
     if not isinstance(exponent, numbers.Real):
-        raise TypeError(f"pow(): exponent must be a Tensor or a number, got {type(exponent).__name__}")
+        raise TypeError(
+            f"pow(): exponent must be a Tensor or a number, got {type(exponent).__name__}"
+        )
     x, exponent = promote(input, exponent, "pow")
     if x._data.dtype.kind in "iu" and exponent < 0:
         raise RuntimeError("pow(): integers to negative integer powers are not allowed")
@@ -456,5 +460,7 @@ def bitwise_xor(input, other):
 
 def bitwise_not(input):
     if input._data.dtype.kind == "f":
-        raise TypeError(f"bitwise_not: only integer and bool tensors are supported, got {input.dtype}")
+        raise TypeError(
+            f"bitwise_not: only integer and bool tensors are supported, got {input.dtype}"
+        )
     return _wrap(np.asarray(np.invert(input._data)))

@@ -70,8 +70,7 @@ def matmul(input, other):
     sa, sb = a._data.shape, b._data.shape
     if not sa or not sb:
         raise RuntimeError(
-            f"matmul: both arguments need to be at least 1D, but they are "
-            f"{len(sa)}D and {len(sb)}D"
+            f"matmul: both arguments need to be at least 1D, but they are {len(sa)}D and {len(sb)}D"
         )
     inner_a = sa[-1]
     inner_b = sb[0] if len(sb) == 1 else sb[-2]

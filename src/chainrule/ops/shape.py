@@ -276,7 +276,10 @@ def getitem(input: Tensor, key):
     parts = key if isinstance(key, tuple) else (key,)
     parts = tuple(_index_part(k) for k in parts)
     basic = all(
-        k is None or k is Ellipsis or isinstance(k, (slice, int, np.integer)) and not isinstance(k, bool)
+        k is None
+        or k is Ellipsis
+        or isinstance(k, (slice, int, np.integer))
+        and not isinstance(k, bool)
         for k in parts
     )
     if basic:
