@@ -622,6 +622,11 @@ def _inplace(op, self: Tensor, other) -> Tensor:
     tracked = state.enabled and (
         self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)
     )
+    if not tracked and isinstance(other, Tensor) and other._data.dtype == self._data.dtype:
+        # plain update (e.g. ``param.data -= lr * param.grad``): one ufunc writing in place
+        _INPLACE_UFUNC[op](self._data, other._data, out=self._data)
+        self._bump_version()
+        return self
     if tracked and self._grad_fn is None and self._requires_grad:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation. "
@@ -671,3 +676,5 @@ from .ops.elementwise import (  # noqa: E402  (the façade's ops; imported after
 from .ops.linalg import matmul  # noqa: E402
 from .ops.reduction import mean, sum  # noqa: E402
 from .ops.shape import clone, expand, getitem, reshape, to, transpose, view  # noqa: E402
+
+_INPLACE_UFUNC = {add: np.add, sub: np.subtract, mul: np.multiply, div: np.true_divide}

@@ -66,6 +66,8 @@ def promote(a, b, op: str):
 def _scalar_operand(s, op: str):
     """Normalise the non-Tensor operand of a binary op: a Python number, or a Tensor made
     from an array or list."""
+    if type(s) is float or type(s) is int:  # the common case, without the abc check
+        return s
     if isinstance(s, np.generic):
         s = s.item()
     if isinstance(s, numbers.Real):
