@@ -8,17 +8,17 @@ arguments such as ``dim``, and ``domains`` keeps inputs where the op is smooth.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 UNARY = array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4).map(lambda s: (s,))
-BINARY = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=4).map(
-    lambda b: b.input_shapes
-)
+BINARY = mutually_broadcastable_shapes(
+    num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=4
+).map(lambda b: b.input_shapes)
 
 
 @st.composite
@@ -36,7 +36,9 @@ def matmul_shapes(draw):
         return (n,), (*batch, n, p)
     if kind == "mm":
         return (m, n), (n, p)
-    batch_a, batch_b = draw(mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3)).input_shapes
+    batch_a, batch_b = draw(
+        mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3)
+    ).input_shapes
     return (*batch_a, m, n), (*batch_b, n, p)
 
 
@@ -68,7 +70,13 @@ def reshape_params(draw, shapes):
     n = int(np.prod(shape))
     factors = [d for d in range(1, n + 1) if n % d == 0]
     a = draw(st.sampled_from(factors))
-    new = draw(st.sampled_from([(n,), (a, n // a), (n // a, 1, a), (-1, a), ()] if n == 1 else [(n,), (a, n // a), (n // a, 1, a), (-1, a)]))
+    new = draw(
+        st.sampled_from(
+            [(n,), (a, n // a), (n // a, 1, a), (-1, a), ()]
+            if n == 1
+            else [(n,), (a, n // a), (n // a, 1, a), (-1, a)]
+        )
+    )
     return {"shape": new}
 
 
@@ -141,9 +149,21 @@ ROWS = [
     Row("rmul", lambda T, a: 2 * a),
     Row("rdiv", lambda T, a: 1 / a, domains=("away",)),
     Row("neg", lambda T, a: -a),
-    Row("sum", lambda T, a, dim, keepdim: a.sum() if dim is None else a.sum(dim=dim, keepdim=keepdim), params=reduce_params),
-    Row("sum_fn", lambda T, a, dim, keepdim: T.sum(a) if dim is None else T.sum(a, dim, keepdim), params=reduce_params),
-    Row("mean", lambda T, a, dim, keepdim: a.mean() if dim is None else a.mean(dim=dim, keepdim=keepdim), params=reduce_params),
+    Row(
+        "sum",
+        lambda T, a, dim, keepdim: a.sum() if dim is None else a.sum(dim=dim, keepdim=keepdim),
+        params=reduce_params,
+    ),
+    Row(
+        "sum_fn",
+        lambda T, a, dim, keepdim: T.sum(a) if dim is None else T.sum(a, dim, keepdim),
+        params=reduce_params,
+    ),
+    Row(
+        "mean",
+        lambda T, a, dim, keepdim: a.mean() if dim is None else a.mean(dim=dim, keepdim=keepdim),
+        params=reduce_params,
+    ),
     Row("sigmoid", lambda T, a: a.sigmoid()),
     Row("sigmoid_fn", lambda T, a: T.sigmoid(a)),
     Row("relu", lambda T, a: a.relu(), domains=("away",)),
@@ -158,10 +178,18 @@ ROWS = [
     # shape ops the backward formulas are built from
     Row("reshape", lambda T, a, shape: a.reshape(shape), params=reshape_params),
     Row("expand", lambda T, a, sizes: a.expand(sizes), params=expand_params),
-    Row("transpose", lambda T, a, d0, d1: a.transpose(d0, d1), params=transpose_params,
-        shapes=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4).map(lambda s: (s,))),
-    Row("getitem", _index, params=index_params,
-        shapes=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4).map(lambda s: (s,))),
+    Row(
+        "transpose",
+        lambda T, a, d0, d1: a.transpose(d0, d1),
+        params=transpose_params,
+        shapes=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4).map(lambda s: (s,)),
+    ),
+    Row(
+        "getitem",
+        _index,
+        params=index_params,
+        shapes=array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4).map(lambda s: (s,)),
+    ),
     Row("clone", lambda T, a: a.clone()),
     Row("cast_to_float64", lambda T, a: a.to(T.float64) * 2),
 ]

@@ -48,8 +48,9 @@ def _as_outputs(out) -> list:
     return list(out) if isinstance(out, (tuple, list)) else [out]
 
 
-def check_parity(fn, arrays, *, dtype: str = "float64", seed: int = 0, second_order=False,
-                 grad_mask=None) -> None:
+def check_parity(
+    fn, arrays, *, dtype: str = "float64", seed: int = 0, second_order=False, grad_mask=None
+) -> None:
     """Assert ``fn`` gives PyTorch's values, dtypes and gradients (see module docstring)."""
     rng = np.random.default_rng(seed)
     grad_mask = grad_mask or [True] * len(arrays)
@@ -57,7 +58,9 @@ def check_parity(fn, arrays, *, dtype: str = "float64", seed: int = 0, second_or
     out_c, out_t = _as_outputs(fn(chainrule, *crs)), _as_outputs(fn(torch, *ts))
     assert len(out_c) == len(out_t)
     for k, (c, t) in enumerate(zip(out_c, out_t)):
-        assert tuple(c.shape) == tuple(t.shape), f"output {k}: shape {tuple(c.shape)} vs {tuple(t.shape)}"
+        assert tuple(c.shape) == tuple(t.shape), (
+            f"output {k}: shape {tuple(c.shape)} vs {tuple(t.shape)}"
+        )
         assert str(c.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], (
             f"output {k}: dtype {c.dtype} vs {t.dtype}"
         )
@@ -74,12 +77,18 @@ def check_parity(fn, arrays, *, dtype: str = "float64", seed: int = 0, second_or
         return
     seeds = [rng.standard_normal(tuple(t.shape)).astype(dtype) for _, t in pairs]
     g_c = chainrule.autograd.grad(
-        [c for c, _ in pairs], diff_c, [chainrule.tensor(s) for s in seeds],
-        allow_unused=True, create_graph=second_order,
+        [c for c, _ in pairs],
+        diff_c,
+        [chainrule.tensor(s) for s in seeds],
+        allow_unused=True,
+        create_graph=second_order,
     )
     g_t = torch.autograd.grad(
-        [t for _, t in pairs], diff_t, [torch.tensor(s) for s in seeds],
-        allow_unused=True, create_graph=second_order,
+        [t for _, t in pairs],
+        diff_t,
+        [torch.tensor(s) for s in seeds],
+        allow_unused=True,
+        create_graph=second_order,
     )
     for i, (gc, gt) in enumerate(zip(g_c, g_t)):
         expected = np.zeros(tuple(diff_t[i].shape)) if gt is None else _np(gt)
@@ -93,14 +102,23 @@ def check_parity(fn, arrays, *, dtype: str = "float64", seed: int = 0, second_or
         return
     # Second order: d/dx of sum_i <grad_i, v_i> with random v_i.
     vs = [rng.standard_normal(tuple(x.shape)).astype(dtype) for x in diff_t]
-    terms_t = [(g * torch.tensor(v)).sum() for g, v in zip(g_t, vs) if g is not None and g.requires_grad]
-    terms_c = [(g * chainrule.tensor(v)).sum() for g, v in zip(g_c, vs) if g is not None and g.requires_grad]
+    terms_t = [
+        (g * torch.tensor(v)).sum() for g, v in zip(g_t, vs) if g is not None and g.requires_grad
+    ]
+    terms_c = [
+        (g * chainrule.tensor(v)).sum()
+        for g, v in zip(g_c, vs)
+        if g is not None and g.requires_grad
+    ]
     gg_t = (
-        torch.autograd.grad(sum(terms_t), diff_t, allow_unused=True) if terms_t else [None] * len(diff_t)
+        torch.autograd.grad(sum(terms_t), diff_t, allow_unused=True)
+        if terms_t
+        else [None] * len(diff_t)
     )
     gg_c = (
         chainrule.autograd.grad(_total(terms_c), diff_c, allow_unused=True)
-        if terms_c else [None] * len(diff_c)
+        if terms_c
+        else [None] * len(diff_c)
     )
     for i, (gc, gt) in enumerate(zip(gg_c, gg_t)):
         expected = np.zeros(tuple(diff_t[i].shape)) if gt is None else _np(gt)

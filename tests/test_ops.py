@@ -30,7 +30,9 @@ def test_parity_with_torch(row, dtype, data):
     check_parity(fn, arrays, dtype=dtype, seed=seed)
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if r.second_order], ids=[r.name for r in ROWS if r.second_order])
+@pytest.mark.parametrize(
+    "row", [r for r in ROWS if r.second_order], ids=[r.name for r in ROWS if r.second_order]
+)
 @settings(max_examples=15)
 @given(data=st.data())
 def test_second_order_parity_with_torch(row, data):
@@ -50,7 +52,9 @@ def test_gradcheck(row, data):
     assert chainrule.autograd.gradcheck(lambda *xs: fn(chainrule, *xs), _leaves(arrays))
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if r.second_order], ids=[r.name for r in ROWS if r.second_order])
+@pytest.mark.parametrize(
+    "row", [r for r in ROWS if r.second_order], ids=[r.name for r in ROWS if r.second_order]
+)
 @settings(max_examples=5)
 @given(data=st.data())
 def test_gradgradcheck(row, data):

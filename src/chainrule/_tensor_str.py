@@ -21,7 +21,7 @@ def _float_formatter(values: np.ndarray):
     finite = values[np.isfinite(values)].astype(np.float64)
     nonzero = np.abs(finite[finite != 0])
     if finite.size and np.all(finite == np.ceil(finite)):
-        if nonzero.size and nonzero.max() > 1e8:
+        if nonzero.size and (nonzero.max() / nonzero.min() > 1000.0 or nonzero.max() > 1e8):
             return lambda v: _special(v) or f"{v:.4e}"
         return lambda v: _special(v) or f"{v:.0f}."
     if nonzero.size and (
@@ -75,7 +75,7 @@ def _format_body(a: np.ndarray, indent: int) -> str:
         else:
             idx = list(range(n))
         if x.ndim == 1:
-            items = ["..." if i is None else fmt_el(x[i].item()) for i in idx]
+            items = [" ..." if i is None else fmt_el(x[i].item()) for i in idx]
             per_line = max(1, (_LINEWIDTH - indent - depth) // (width + 2))
             lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
             sep = ",\n" + " " * (indent + depth + 1)
@@ -100,7 +100,8 @@ def tensor_repr(t) -> str:
     default = {"f": default_float_np(), "b": np.dtype(np.bool_)}.get(
         a.dtype.kind, np.dtype(np.int64)
     )
-    if a.dtype != default:
+    # an empty tensor has no values to show its dtype, so any non-float dtype is spelled out
+    if a.dtype != default or (a.size == 0 and a.dtype.kind != "f"):
         suffixes.append(f"dtype={from_numpy_dtype(a.dtype)!r}")
     if t._grad_fn is not None:
         suffixes.append(f"grad_fn=<{t._grad_fn.name()}>")

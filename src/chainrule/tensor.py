@@ -95,7 +95,9 @@ def _infer_np_dtype(data) -> np.dtype:
         npd = data.dtype
         if npd.kind == "f" and npd not in (np.float16, np.float32, np.float64):
             raise TypeError(f"chainrule does not support dtype {npd}")
-        return npd if npd.kind in "fb" else np.dtype(np.int64) if npd.kind in "iu" else npd
+        if npd.kind in "iu" and npd not in (np.int8, np.uint8, np.int16, np.int32, np.int64):
+            raise TypeError(f"chainrule does not support dtype {npd}")
+        return npd
     arr = np.asarray(data)
     kind = arr.dtype.kind
     if kind == "f":
@@ -201,6 +203,12 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if self._grad_fn is not None:  # unlike requires_grad_(True), the setter always refuses
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -396,6 +404,33 @@ class Tensor:
         from ._tensor_str import tensor_repr
 
         return tensor_repr(self)
+
+    def __copy__(self) -> Tensor:
+        """``copy.copy``: a new Tensor object sharing this one's data and autograd state."""
+        t = _wrap(self._data)
+        t._requires_grad, t._grad_fn, t._output_nr = (
+            self._requires_grad,
+            self._grad_fn,
+            self._output_nr,
+        )
+        t._grad, t._version = self._grad, self._version
+        return t
+
+    def __deepcopy__(self, memo) -> Tensor:
+        """``copy.deepcopy``: an independent leaf with copied data (and grad), as in PyTorch."""
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol; deepcopy x.detach() instead"
+            )
+        if id(self) in memo:
+            return memo[id(self)]
+        t = _wrap(self._data.copy())
+        t._requires_grad = self._requires_grad
+        if self._grad is not None:
+            t._grad = _wrap(self._grad._data.copy())
+        memo[id(self)] = t
+        return t
 
     def __reduce_ex__(self, protocol):
         raise TypeError(

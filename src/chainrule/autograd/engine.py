@@ -207,7 +207,12 @@ def run_backward(
                 _apply_pre_hooks(node, grads, graph)
             if node in node_inputs:
                 for nr, i in node_inputs[node]:
-                    captured[i] = grads[nr]
+                    if grads[nr] is None:
+                        continue
+                    if accumulate:  # backward(inputs=[non_leaf]) fills the non-leaf's .grad
+                        _accumulate(inputs[i], grads[nr], False, graph)
+                    else:
+                        captured[i] = grads[nr]
             if execute is not None and node not in execute:
                 continue
             _run_node(node, grads, graph, node_buf, leaf_buf)

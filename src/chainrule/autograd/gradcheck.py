@@ -26,27 +26,29 @@ def _differentiable_outputs(outputs) -> list:
     return [o for o in _as_tuple(outputs) if isinstance(o, Tensor) and o._data.dtype.kind == "f"]
 
 
+def _flat_outputs(fn, inputs) -> list:
+    return [o._data.astype(np.float64).ravel() for o in _differentiable_outputs(fn(*inputs))]
+
+
 def _numerical_jacobians(fn, inputs, diff_idx, eps) -> list:
-    """J[o][i] of shape (numel(output o), numel(input i)) by central differences."""
-    with no_grad():
-        base = _differentiable_outputs(fn(*inputs))
-        jac = [[np.zeros((o._data.size, inputs[i]._data.size)) for i in diff_idx] for o in base]
-        for col, i in enumerate(diff_idx):
-            x = inputs[i]._data
-            flat = x.reshape(-1)  # a view: x is contiguous (gradcheck copies its inputs)
-            for j in range(flat.size):
-                orig = flat[j]
-                flat[j] = orig + eps
-                plus = [
-                    o._data.astype(np.float64).ravel() for o in _differentiable_outputs(fn(*inputs))
-                ]
-                flat[j] = orig - eps
-                minus = [
-                    o._data.astype(np.float64).ravel() for o in _differentiable_outputs(fn(*inputs))
-                ]
-                flat[j] = orig
-                for k in range(len(base)):
-                    jac[k][col][:, j] = (plus[k] - minus[k]) / (2 * eps)
+    """J[o][i] of shape (numel(output o), numel(input i)) by central differences.
+
+    ``fn`` runs in the caller's grad mode: gradgradcheck's ``fn`` takes a gradient itself.
+    """
+    base = _differentiable_outputs(fn(*inputs))
+    jac = [[np.zeros((o._data.size, inputs[i]._data.size)) for i in diff_idx] for o in base]
+    for col, i in enumerate(diff_idx):
+        x = inputs[i]._data
+        flat = x.reshape(-1)  # a view: x is contiguous (gradcheck copies its inputs)
+        for j in range(flat.size):
+            orig = flat[j]
+            flat[j] = orig + eps
+            plus = _flat_outputs(fn, inputs)
+            flat[j] = orig - eps
+            minus = _flat_outputs(fn, inputs)
+            flat[j] = orig
+            for k in range(len(base)):
+                jac[k][col][:, j] = (plus[k] - minus[k]) / (2 * eps)
     return jac
 
 
@@ -104,6 +106,8 @@ def gradcheck(
     inputs = tuple(_fresh_leaf(t) if i in diff_idx else t for i, t in enumerate(inputs))
     numerical = _numerical_jacobians(fn, inputs, diff_idx, eps)
     analytical = _analytical_jacobians(fn, inputs, diff_idx)
+    if not numerical:
+        raise ValueError("gradcheck: the function returned no floating-point output to check")
     for k, (num_rows, ana_rows) in enumerate(zip(numerical, analytical)):
         for col, (n, a) in enumerate(zip(num_rows, ana_rows)):
             bad = np.abs(a - n) > atol + rtol * np.abs(n)
@@ -111,11 +115,12 @@ def gradcheck(
                 if not raise_exception:
                     return False
                 worst = np.unravel_index(np.argmax(np.abs(a - n) - rtol * np.abs(n)), n.shape)
+                worst = tuple(int(w) for w in worst)
                 shape = inputs[diff_idx[col]]._data.shape
-                elem = np.unravel_index(worst[1], shape) if shape else ()
+                elem = [int(e) for e in np.unravel_index(worst[1], shape)] if shape else []
                 raise GradcheckError(
                     f"Jacobian mismatch for output {k} with respect to input {diff_idx[col]}: "
-                    f"worst element is d(output[{worst[0]}])/d(input{list(elem)}): numerical "
+                    f"worst element is d(output[{worst[0]}])/d(input{elem}): numerical "
                     f"{n[worst]:.10g} vs analytical {a[worst]:.10g} "
                     f"(atol={atol}, rtol={rtol}; {int(bad.sum())} of {bad.size} entries differ)\n"
                     f"numerical:\n{n}\nanalytical:\n{a}"
