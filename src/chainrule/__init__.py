@@ -32,32 +32,17 @@ from ._dtype import (
     uint8,
 )
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .ops.activation import relu, sigmoid, tanh
-from .ops.elementwise import (
-    abs,
-    add,
-    div,
-    eq,
-    exp,
-    ge,
-    gt,
-    le,
-    log,
-    lt,
-    mul,
-    ne,
-    neg,
-    pow,
-    round,
-    sign,
-    sqrt,
-    sub,
-    where,
-)
-from .ops.linalg import matmul
-from .ops.reduction import mean, sum
-from .ops.shape import clone, expand, reshape, transpose
-from .tensor import Size, Tensor, tensor  # noqa: I001  (Tensor first: ops import it)
+from .ops import activation as _activation
+from .ops import elementwise as _elementwise
+from .ops import linalg as _linalg
+from .ops import reduction as _reduction
+from .ops import shape as _shape
+from .ops.activation import *  # noqa: F403  (each ops module lists its public names in __all__)
+from .ops.elementwise import *  # noqa: F403
+from .ops.linalg import *  # noqa: F403
+from .ops.reduction import *  # noqa: F403
+from .ops.shape import *  # noqa: F403
+from .tensor import Size, Tensor, tensor
 
 __version__ = "0.1.0"
 
@@ -89,33 +74,7 @@ __all__ = [
     "long",
     "get_default_dtype",
     "set_default_dtype",
-    "add",
-    "sub",
-    "mul",
-    "div",
-    "neg",
-    "pow",
-    "exp",
-    "log",
-    "sqrt",
-    "abs",
-    "sign",
-    "round",
-    "where",
-    "eq",
-    "ne",
-    "lt",
-    "le",
-    "gt",
-    "ge",
-    "sigmoid",
-    "tanh",
-    "relu",
-    "sum",
-    "mean",
-    "matmul",
-    "reshape",
-    "expand",
-    "transpose",
-    "clone",
 ]
+for _module in (_activation, _elementwise, _linalg, _reduction, _shape):
+    __all__ += _module.__all__
+del _module

@@ -6,6 +6,13 @@ import numpy as np
 
 from ._op import Op
 
+# The public functions (``chainrule.<name>``); the classes are the ops themselves.
+__all__ = [
+    "sigmoid",
+    "tanh",
+    "relu",
+]
+
 
 class Sigmoid(Op):
     """Logistic sigmoid.

@@ -12,6 +12,33 @@ from . import _dual as D
 from ._op import Op
 from ._util import broadcast_error, float_operands, promote
 
+# The public functions (``chainrule.<name>``); the classes are the ops themselves.
+__all__ = [
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "neg",
+    "pow",
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "sign",
+    "round",
+    "where",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
+]
+
 
 def _binary(cls, a, b, op: str):
     a, b = promote(a, b, op)

@@ -9,6 +9,11 @@ from . import _dual as D
 from ._op import Op
 from ._util import promote
 
+# The public functions (``chainrule.<name>``); the classes are the ops themselves.
+__all__ = [
+    "matmul",
+]
+
 
 class MatMul(Op):
     """Matrix product with NumPy/PyTorch ``matmul`` semantics (1-D, 2-D, batched).

@@ -10,6 +10,12 @@ from . import _dual as D
 from ._op import Op
 from ._util import normalize_dims
 
+# The public functions (``chainrule.<name>``); the classes are the ops themselves.
+__all__ = [
+    "sum",
+    "mean",
+]
+
 
 def _kept_shape(shape: tuple, dims) -> tuple:
     """``shape`` with the reduced dims kept as size 1 (keepdim=True's result shape)."""
@@ -54,6 +60,9 @@ class Mean(Op):
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         ctx.n = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
+        total = np.asarray(x.sum(axis=dims, keepdims=keepdim))
+        if ctx.n == 0:  # the mean of nothing is nan (PyTorch's answer, without a warning)
+            return np.full(total.shape, np.nan, x.dtype)
         return np.asarray(x.mean(axis=dims, keepdims=keepdim))
 
     @staticmethod

@@ -9,6 +9,16 @@ from ..tensor import Tensor, _check_dim
 from . import _dual as D
 from ._op import Op
 
+# The public functions (``chainrule.<name>``); the classes are the ops themselves.
+__all__ = [
+    "reshape",
+    "view",
+    "expand",
+    "transpose",
+    "to",
+    "clone",
+]
+
 
 def _parse_shape(shape: tuple, op: str) -> tuple:
     """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (2, 3)."""
