@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _new, _wrap
 from .grad_mode import state as _grad_state
 
 __all__ = ["Function", "FunctionCtx", "Node"]
+
+_NO_GRAD = tuple((False,) * n for n in range(16))  # needs_input_grad when nothing is recorded
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -58,6 +60,7 @@ class Node:
     _pre_hooks: dict | None = None  # {output_nr: [hook, ...]}: hooks of non-leaf outputs
     _retained: dict | None = None  # {output_nr: weakref}: outputs that called retain_grad()
     _non_diff: frozenset = frozenset()
+    _mark_nd: tuple | None = None  # what forward passed to mark_non_differentiable
     _next: tuple = ()
     needs_input_grad: tuple = ()
     materialize_grads = True
@@ -202,44 +205,64 @@ class Function:
     @classmethod
     def apply(cls, *args):
         """Run ``forward`` and, if any input requires grad, record the graph node."""
+        if not cls._raw:
+            return _apply_user(cls, args)
+        # Built-in ops: this is the hot path of every tensor operation, so it is written out
+        # flat (no helper calls) for the common case of one output.
+        values = []
         record = False
-        if _grad_state.enabled:
+        for a in args:
+            if isinstance(a, Tensor):
+                values.append(a._data)
+                if a._requires_grad:
+                    record = True
+            else:
+                values.append(a)
+        ctx = cls._node_cls()
+        if record and _grad_state.enabled:
+            needs = []
+            edges = []
             for a in args:
                 if isinstance(a, Tensor) and a._requires_grad:
-                    record = True
-                    break
-        ctx = cls._node_cls()
-        if record:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+                    needs.append(True)
+                    d = a._data
+                    fn = a._grad_fn
+                    edges.append((a if fn is None else fn, a._output_nr, d.shape, d.dtype))
+                else:
+                    needs.append(False)
+                    edges.append(None)
+            ctx.needs_input_grad = tuple(needs)
+            ctx._next = tuple(edges)
         else:
-            ctx.needs_input_grad = (False,) * len(args)
-
-        if cls._raw:
-            values = [a._data if isinstance(a, Tensor) else a for a in args]
-            out = cls.forward(ctx, *values)
-            outs = out if type(out) is tuple else (out,)
-            results = [_wrap(o if type(o) is np.ndarray else np.asarray(o)) for o in outs]
-        else:
-            values = args
-            prev = _grad_state.enabled
-            _grad_state.enabled = False
-            try:
-                out = cls._call_forward(ctx, args)
-            finally:
-                _grad_state.enabled = prev
-            outs = out if type(out) is tuple else (out,)
-            results = [_adopt_output(o, args) for o in outs]
-
+            record = False
+            ctx.needs_input_grad = _NO_GRAD[len(args)]
+        out = cls.forward(ctx, *values)
+        if type(out) is tuple:
+            results = [_wrap(o if type(o) is np.ndarray else np.asarray(o)) for o in out]
+            if cls._view:
+                _share_version(args[0], results[0])
+            if record:
+                _connect_outputs(ctx, out, results)
+                _record_saved(ctx, args, values, out, results)
+            return tuple(results)
+        data = out if type(out) is np.ndarray else np.asarray(out)  # 0-d results are scalars
+        t = _new(Tensor)
+        t._data = data
+        t._requires_grad = False
+        t._grad_fn = None
+        t._output_nr = 0
+        t._grad = None
+        t._version = None
+        t._hooks = None
         if cls._view:
-            base = args[0]
-            cell = base._version
-            if cell is None:
-                cell = base._version = [0]
-            results[0]._version = cell
-
+            _share_version(args[0], t)
         if record:
-            _connect(cls, ctx, args, values, outs, results)
-        return tuple(results) if type(out) is tuple else results[0]
+            if data.dtype.kind == "f" and ctx._mark_nd is None:
+                t._grad_fn = ctx
+                t._requires_grad = True
+            if ctx._saved:
+                _record_saved(ctx, args, values, (out,), (t,))
+        return t
 
     @classmethod
     def _call_forward(cls, ctx, args):
@@ -265,19 +288,47 @@ def _adopt_output(o, args) -> Tensor:
     return o
 
 
-def _connect(cls, ctx: Node, args, values, outs, results) -> None:
-    """Record ``ctx`` as grad_fn of the outputs and wire edges to the inputs."""
-    edges = []
-    for a in args:
-        if isinstance(a, Tensor) and a._requires_grad:
-            target = a._grad_fn if a._grad_fn is not None else a
-            d = a._data
-            edges.append((target, a._output_nr, d.shape, d.dtype))
-        else:
-            edges.append(None)
-    ctx._next = tuple(edges)
+def _apply_user(cls, args):
+    """``apply`` for a user's Function: forward gets Tensors and runs with grad mode off."""
+    record = _grad_state.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
+    ctx = cls._node_cls()
+    ctx.needs_input_grad = tuple(
+        record and isinstance(a, Tensor) and a._requires_grad for a in args
+    )
+    prev = _grad_state.enabled
+    _grad_state.enabled = False
+    try:
+        out = cls._call_forward(ctx, args)
+    finally:
+        _grad_state.enabled = prev
+    outs = out if type(out) is tuple else (out,)
+    results = [_adopt_output(o, args) for o in outs]
+    if record:
+        edges = []
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                d = a._data
+                fn = a._grad_fn
+                edges.append((a if fn is None else fn, a._output_nr, d.shape, d.dtype))
+            else:
+                edges.append(None)
+        ctx._next = tuple(edges)
+        _connect_outputs(ctx, outs, results)
+        _record_saved(ctx, args, args, outs, results)
+    return tuple(results) if type(out) is tuple else results[0]
 
-    non_diff = getattr(ctx, "_mark_nd", None)
+
+def _share_version(base: Tensor, view: Tensor) -> None:
+    """A view and its base see each other's in-place changes: one version counter."""
+    cell = base._version
+    if cell is None:
+        cell = base._version = [0]
+    view._version = cell
+
+
+def _connect_outputs(ctx: Node, outs, results) -> None:
+    """Make ``ctx`` the grad_fn of each differentiable output (several-output case)."""
+    non_diff = ctx._mark_nd
     if non_diff:
         ctx._non_diff = frozenset(i for i, o in enumerate(outs) if any(o is m for m in non_diff))
     n_out = len(results)
@@ -291,11 +342,20 @@ def _connect(cls, ctx: Node, args, values, outs, results) -> None:
         r._requires_grad = True
         r._output_nr = k
 
+
+def _record_saved(ctx: Node, args, values, outs, results) -> None:
+    """Note where each saved value came from and the version it had.
+
+    Built-in ops save arrays; for a recorded backward pass (create_graph) they must be
+    handed back as Tensors wired into the graph, so each saved array is traced to the input
+    Tensor or output it is. Every saved Tensor's version is recorded so that an in-place
+    change made before backward is caught.
+    """
     saved = ctx._saved
     if not saved:
         return
     cells = []
-    if cls._raw:
+    if ctx._raw:
         sources = []
         for s in saved:
             src = None
