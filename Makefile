@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint docs clean
 
 # A stamp file per install flavour, so `make test` after `make demo` adds the test extra.
 $(VENV)/.stamp-base: pyproject.toml
@@ -27,6 +27,10 @@ lint: $(VENV)/.stamp-test
 	$(PIP) install --quiet ruff
 	$(PY) -m ruff check src tests
 	$(PY) -m ruff format --check src tests
+
+# Regenerate docs/api-coverage.md after adding ops (a test fails while it is stale).
+docs: $(VENV)/.stamp-test
+	$(PY) scripts/api_coverage.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .hypothesis

@@ -215,7 +215,11 @@ def run_backward(
                         captured[i] = grads[nr]
             if execute is not None and node not in execute:
                 continue
-            _run_node(node, grads, graph, node_buf, leaf_buf)
+            if node._raw and not graph and node._n_out == 1:
+                # the common case, without _run_node's generality: a built-in op, arrays
+                _route(node, node._fn.backward(node, grads[0]), grads, False, node_buf, leaf_buf)
+            else:
+                _run_node(node, grads, graph, node_buf, leaf_buf)
             if not retain_graph and node._saved:
                 node._release()
     finally:
@@ -254,10 +258,16 @@ def _run_node(node: Node, grads: list, graph: bool, node_buf: dict, leaf_buf: di
         out = fn.backward(node, *grads)
     if type(out) is not tuple:
         out = (out,)
-    edges = node._next
     if user:
-        out = _check_user_grads(node, out, edges, graph)
+        out = _check_user_grads(node, out, node._next, graph)
+    _route(node, out, grads, graph, node_buf, leaf_buf, user)
 
+
+def _route(node, out, grads, graph, node_buf, leaf_buf, user=False) -> None:
+    """Send each gradient that ``node.backward`` returned along its edge."""
+    if type(out) is not tuple:
+        out = (out,)
+    edges = node._next
     for i, g in enumerate(out):
         if g is None:
             continue

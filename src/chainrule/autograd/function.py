@@ -359,6 +359,9 @@ def _record_saved(ctx: Node, args, values, outs, results) -> None:
         sources = []
         for s in saved:
             src = None
+            if type(s) is not np.ndarray and not isinstance(s, np.generic):
+                sources.append(None)  # None, or a Python number: a constant
+                continue
             for a, v in zip(args, values):
                 if s is v and isinstance(a, Tensor):
                     src = a
