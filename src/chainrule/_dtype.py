@@ -3,7 +3,8 @@
 A Tensor stores a NumPy array; ``Tensor.dtype`` maps that array's NumPy dtype to one of the
 objects below, so ``x.dtype == chainrule.float32`` and ``repr(x.dtype) == 'chainrule.float32'``.
 Anywhere a dtype is accepted, a chainrule dtype, a NumPy dtype (or scalar type) and the
-Python types ``float``, ``int`` and ``bool`` all work.
+Python types ``float``, ``int`` and ``bool`` all work; as in PyTorch, ``float`` means float64
+and ``int`` means int64.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ __all__ = [
     "bool",
     "get_default_dtype",
     "set_default_dtype",
+    "can_cast",
+    "promote_types",
+    "result_type",
+    "finfo",
+    "iinfo",
 ]
 
 # Promotion categories, lowest first, as in PyTorch's type-promotion rules.
@@ -110,8 +116,8 @@ def to_numpy_dtype(d) -> np.dtype:
     """Resolve anything dtype-like (chainrule, NumPy or Python type) to a NumPy dtype."""
     if isinstance(d, dtype):
         return d.np
-    if d is builtins.float:
-        return _defaults.float_np
+    if d is builtins.float:  # PyTorch's reading of the Python type: double precision
+        return np.dtype(np.float64)
     if d is builtins.int:
         return np.dtype(np.int64)
     if d is builtins.bool:
@@ -123,3 +129,77 @@ def to_numpy_dtype(d) -> np.dtype:
     if npd not in _FROM_NP:
         raise TypeError(f"chainrule does not support dtype {npd}")
     return npd
+
+
+def can_cast(from_, to) -> bool:
+    """PyTorch's casting rule for in-place results: never float -> integer/bool, never
+    non-bool -> bool; anything else (narrowing included) is allowed."""
+    src, dst = to_numpy_dtype(from_), to_numpy_dtype(to)
+    if src.kind == "f" and dst.kind != "f":
+        return False
+    return not (src.kind != "b" and dst.kind == "b")
+
+
+def promote_types(type1, type2) -> dtype:
+    """PyTorch's promotion of two dtypes: the higher category (bool < integer < floating)
+    wins outright (int64 with float16 is float16); within a category, the wider type."""
+    a, b = to_numpy_dtype(type1), to_numpy_dtype(type2)
+    ca, cb = _FROM_NP[a].category, _FROM_NP[b].category
+    if ca != cb:
+        return _FROM_NP[a if ca > cb else b]
+    return _FROM_NP[np.promote_types(a, b)]
+
+
+def result_type(tensor, other) -> dtype:
+    """The dtype ``tensor + other`` would have (either may be a number), as in PyTorch."""
+    from .ops._util import promote
+    from .tensor import Tensor
+
+    if not isinstance(tensor, Tensor) and not isinstance(other, Tensor):
+        kinds = [builtins.bool if isinstance(x, (builtins.bool, np.bool_)) else
+                 builtins.float if isinstance(x, (builtins.float, np.floating)) else builtins.int
+                 for x in (tensor, other)]  # fmt: skip
+        best = builtins.float if builtins.float in kinds else builtins.int
+        return _FROM_NP[to_numpy_dtype(builtins.bool if kinds == [builtins.bool] * 2 else best)]
+    a, b = promote(tensor, other, "result_type")
+    t = a if isinstance(a, Tensor) else b
+    return _FROM_NP[t._data.dtype]
+
+
+class finfo:  # noqa: N801 - torch spelling
+    """Machine limits of a floating dtype (``chainrule.finfo(chainrule.float32).eps``)."""
+
+    def __init__(self, type=None) -> None:  # noqa: A002
+        npd = _defaults.float_np if type is None else to_numpy_dtype(type)
+        if npd.kind != "f":
+            raise TypeError("finfo() requires a floating point input type; use iinfo")
+        info = np.finfo(npd)
+        self.bits = info.bits
+        self.eps = builtins.float(info.eps)
+        self.max = builtins.float(info.max)
+        self.min = builtins.float(info.min)
+        self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
+        self.resolution = 10.0**-info.precision
+        self.dtype = npd.name
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+            f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, "
+            f"dtype={self.dtype})"
+        )
+
+
+class iinfo:  # noqa: N801
+    """Limits of an integer dtype (``chainrule.iinfo(chainrule.int32).max``)."""
+
+    def __init__(self, type) -> None:  # noqa: A002
+        npd = to_numpy_dtype(type)
+        if npd.kind not in "iub":
+            raise TypeError("iinfo() requires an integer input type; use finfo")
+        info = np.iinfo(np.uint8 if npd.kind == "b" else npd)
+        self.bits, self.max, self.min = info.bits, builtins.int(info.max), builtins.int(info.min)
+        self.dtype = npd.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

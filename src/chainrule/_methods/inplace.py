@@ -1,68 +1,79 @@
-"""In-place updates: ``x += y`` and friends.
+"""In-place Tensor methods: ``x.add_(y)``, ``x += y``, ``x.fill_(v)``, ``w.normal_()`` ...
 
-Without autograd involved the update is one ufunc writing into ``x``'s memory. When ``x`` or
-``y`` requires grad, the out-of-place result is computed (and recorded), copied into ``x``'s
-memory, and ``x`` takes over its graph node; ``x``'s version counter goes up either way, so a
-backward formula that saved the old value raises instead of using the new one.
+Each is one line; the machinery (the untracked fast path, graph recording, PyTorch's
+refusals) is in ``ops/inplace.py``. Under ``no_grad`` these are what ``nn.init`` uses.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..autograd.grad_mode import state
-from ..ops.elementwise import add, div, mul, sub
-from ..tensor import Tensor
+from ..ops import inplace as I
+from ..ops.elementwise import bitwise_and, bitwise_or, bitwise_xor
 
 
 class InplaceMethods:
-    """Installed on Tensor by ``_methods.install``."""
+    """Installed on Tensor by ``_methods.install``; each method returns ``self``."""
 
     __slots__ = ()
 
     def __iadd__(self, other):
-        return inplace_binary(add, self, other)
+        return I.binary_(self, other, "add")
 
     def __isub__(self, other):
-        return inplace_binary(sub, self, other)
+        return I.binary_(self, other, "sub")
 
     def __imul__(self, other):
-        return inplace_binary(mul, self, other)
+        return I.binary_(self, other, "mul")
 
     def __itruediv__(self, other):
-        return inplace_binary(div, self, other)
+        return I.binary_(self, other, "div")
 
+    def __ipow__(self, exponent):
+        return I.binary_(self, exponent, "pow")
 
-def inplace_binary(op, self: Tensor, other) -> Tensor:
-    """``self op= other``: update ``self`` in place, recording it when autograd needs to."""
+    def __iand__(self, other):
+        return I.logical_(self, other, "bitwise_and", bitwise_and)
 
-    tracked = state.enabled and (
-        self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)
-    )
-    if not tracked and isinstance(other, Tensor) and other._data.dtype == self._data.dtype:
-        # plain update (e.g. ``param.data -= lr * param.grad``): one ufunc writing in place
-        _INPLACE_UFUNC[op](self._data, other._data, out=self._data)
-        self._bump_version()
-        return self
-    if tracked and self._grad_fn is None and self._requires_grad:
-        raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation. "
-            "Update parameters inside `with chainrule.no_grad():` or through `.data`."
-        )
-    result = op(self, other)
-    if result._data.dtype != self._data.dtype and not np.can_cast(
-        result._data.dtype, self._data.dtype, casting="same_kind"
-    ):
-        raise RuntimeError(
-            f"result type {result.dtype} can't be cast to the desired output type {self.dtype}"
-        )
-    self._data[...] = result._data
-    self._bump_version()
-    if tracked:  # the in-place result now carries the graph of the out-of-place one
-        self._grad_fn = result._grad_fn
-        self._output_nr = result._output_nr
-        self._requires_grad = result._requires_grad
-    return self
+    def __ior__(self, other):
+        return I.logical_(self, other, "bitwise_or", bitwise_or)
 
+    def __ixor__(self, other):
+        return I.logical_(self, other, "bitwise_xor", bitwise_xor)
 
-_INPLACE_UFUNC = {add: np.add, sub: np.subtract, mul: np.multiply, div: np.true_divide}
+    def add_(self, other, *, alpha=1):
+        return I.binary_(self, other, "add", alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return I.binary_(self, other, "sub", alpha)
+
+    def mul_(self, other):
+        return I.binary_(self, other, "mul")
+
+    def div_(self, other, *, rounding_mode=None):
+        return I.binary_(self, other, "div", rounding_mode=rounding_mode)
+
+    def pow_(self, exponent):
+        return I.binary_(self, exponent, "pow")
+
+    def clamp_(self, min=None, max=None):  # noqa: A002 - torch names
+        return I.clamp_(self, min, max)
+
+    def clip_(self, min=None, max=None):  # noqa: A002
+        return I.clamp_(self, min, max)
+
+    def zero_(self):
+        return I.zero_(self)
+
+    def fill_(self, value):
+        return I.fill_(self, value)
+
+    def copy_(self, src, non_blocking: bool = False):
+        return I.copy_(self, src)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return I.normal_(self, mean, std, generator=generator)
+
+    def uniform_(self, from_=0.0, to=1.0, *, generator=None):
+        return I.uniform_(self, from_, to, generator=generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        return I.exponential_(self, lambd, generator=generator)

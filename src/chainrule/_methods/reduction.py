@@ -1,8 +1,12 @@
-"""Tensor methods that reduce over dimensions."""
+"""Tensor methods that reduce over dimensions (and softmax, which normalises along one)."""
 
 from __future__ import annotations
 
-from ..ops.reduction import mean, sum
+from ..ops import reduction as R
+from ..ops import reduction_cumulative as C
+from ..ops import reduction_norm as N
+from ..ops import reduction_select as S
+from ..ops import softmax as SM
 
 
 class ReductionMethods:
@@ -11,7 +15,67 @@ class ReductionMethods:
     __slots__ = ()
 
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None):
-        return sum(self, dim, keepdim, dtype=dtype)
+        return R.sum(self, dim, keepdim, dtype=dtype)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
-        return mean(self, dim, keepdim, dtype=dtype)
+        return R.mean(self, dim, keepdim, dtype=dtype)
+
+    def prod(self, dim=None, keepdim: bool = False, *, dtype=None):
+        return R.prod(self, dim, keepdim, dtype=dtype)
+
+    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+        return R.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+        return R.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def logsumexp(self, dim, keepdim: bool = False):
+        return SM.logsumexp(self, dim, keepdim)
+
+    def all(self, dim=None, keepdim: bool = False):
+        return R.all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim: bool = False):
+        return R.any(self, dim, keepdim)
+
+    def max(self, dim=None, keepdim: bool = False, *, other=None):
+        return S.max(self, dim, keepdim, other=other)
+
+    def min(self, dim=None, keepdim: bool = False, *, other=None):
+        return S.min(self, dim, keepdim, other=other)
+
+    def amax(self, dim=(), keepdim: bool = False):
+        return S.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim: bool = False):
+        return S.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim: bool = False):
+        return S.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim: bool = False):
+        return S.argmin(self, dim, keepdim)
+
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False):
+        return S.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False):
+        return S.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+        return S.topk(self, k, dim, largest, sorted)
+
+    def cumsum(self, dim: int, *, dtype=None):
+        return C.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim: int, *, dtype=None):
+        return C.cumprod(self, dim, dtype=dtype)
+
+    def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None):
+        return N.norm(self, p, dim, keepdim, dtype)
+
+    def softmax(self, dim: int, dtype=None):
+        return SM.softmax(self, dim, dtype)
+
+    def log_softmax(self, dim: int, dtype=None):
+        return SM.log_softmax(self, dim, dtype)

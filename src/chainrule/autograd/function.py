@@ -239,8 +239,9 @@ class Function:
         out = cls.forward(ctx, *values)
         if type(out) is tuple:
             results = [_wrap(o if type(o) is np.ndarray else np.asarray(o)) for o in out]
-            if cls._view:
-                _share_version(args[0], results[0])
+            if cls._view:  # e.g. split: every piece is a view of the input
+                for r in results:
+                    _share_version(args[0], r)
             if record:
                 _connect_outputs(ctx, out, results)
                 _record_saved(ctx, args, values, out, results)

@@ -69,7 +69,11 @@ def log(x):
 
 
 def sign(x):
-    return _elementwise.Sign.apply(x) if isinstance(x, Tensor) else np.sign(x)
+    if isinstance(x, Tensor):
+        return _elementwise.Sign.apply(x)
+    from .rounding import sign_array  # PyTorch's sign: 0 at NaN
+
+    return sign_array(np.asarray(x))
 
 
 def zeros_like(x):
@@ -80,6 +84,62 @@ def zeros_like(x):
     return np.zeros_like(x)
 
 
+# ---------------------------------------------------------------- reductions family
+def exp(x):
+    return _elementwise.Exp.apply(x) if isinstance(x, Tensor) else np.exp(x)
+
+
 from . import elementwise as _elementwise  # noqa: E402  (circular: ops use this module)
 from . import reduction as _reduction  # noqa: E402
 from . import shape as _shape  # noqa: E402
+
+
+# ---------------------------------------------------------------- elementwise family
+def sqrt(x):
+    return _exponential.Sqrt.apply(x) if isinstance(x, Tensor) else np.sqrt(x)
+
+
+def sin(x):
+    return _trig.Sin.apply(x) if isinstance(x, Tensor) else np.sin(x)
+
+
+def cos(x):
+    return _trig.Cos.apply(x) if isinstance(x, Tensor) else np.cos(x)
+
+
+def sinh(x):
+    return _trig.Sinh.apply(x) if isinstance(x, Tensor) else np.sinh(x)
+
+
+def cosh(x):
+    return _trig.Cosh.apply(x) if isinstance(x, Tensor) else np.cosh(x)
+
+
+def sigmoid(x):
+    """The logistic function, computed without overflow on arrays (see ops/activation.py)."""
+    if isinstance(x, Tensor):
+        return _activation.Sigmoid.apply(x)
+    return _activation.stable_sigmoid(x)
+
+
+# ---------------------------------------------------------------- shape and indexing family
+def run(op, x, *args):
+    """``op`` applied to ``x``: recorded (``op.apply``) on a Tensor, its bare ``forward`` on
+    an array. For backward formulas that are the op itself or a sibling (flip, roll, tril:
+    linear maps whose adjoint is of the same kind)."""
+    if isinstance(x, Tensor):
+        return op.apply(x, *args)
+    return op.forward(op._node_cls(), x, *args)
+
+
+def index(x, key, advanced: bool = False):
+    """``x[key]`` with a key already parsed by ``ops/indexing.parse_key``."""
+    if isinstance(x, Tensor):
+        return (_indexing.AdvancedIndex if advanced else _indexing.Index).apply(x, key)
+    return x[key]
+
+
+from . import activation as _activation  # noqa: E402
+from . import exponential as _exponential  # noqa: E402
+from . import indexing as _indexing  # noqa: E402
+from . import trig as _trig  # noqa: E402

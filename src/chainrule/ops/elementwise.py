@@ -1,4 +1,16 @@
-"""Elementwise arithmetic and maths: y_i = f(a_i, b_i), broadcasting like NumPy/PyTorch."""
+"""Elementwise arithmetic: y_i = f(a_i, b_i), broadcasting like NumPy/PyTorch.
+
+This module also gathers the whole elementwise family's public names, so that
+``from chainrule.ops.elementwise import *`` is every elementwise op:
+
+- here: add, sub, mul, div (rounding modes), neg, pow, lerp
+- ``exponential.py``: exp, log and their relatives, sqrt, rsqrt, square, reciprocal, erf
+- ``trig.py``: sin, cos, tan, their inverses, atan2, sinh, cosh
+- ``rounding.py``: abs, sign, floor, ceil, trunc, round, frac, fmod, remainder, nan_to_num
+- ``minmax.py``: maximum, minimum, clamp/clip, where (selecting elementwise)
+- ``logic.py``: comparisons, bitwise and logical ops, isnan/isinf/isfinite, isclose,
+  allclose, equal
+"""
 
 from __future__ import annotations
 
@@ -6,50 +18,33 @@ import numbers
 
 import numpy as np
 
-from .._dtype import default_float_np
 from ..tensor import Tensor, _wrap, tensor
-from . import _dual as D
 from ._op import Op
-from ._util import broadcast_error, float_operands, promote
+from ._pointwise import (
+    apply_broadcasting,
+    binary,
+    not_implemented,
+    require_tensor,
+    result_dtype,
+)
+from ._util import float_operands, promote
 
 # The public functions (``chainrule.<name>``); the classes are the ops themselves.
 __all__ = [
     "add",
     "sub",
+    "subtract",
     "mul",
+    "multiply",
     "div",
+    "divide",
+    "true_divide",
+    "floor_divide",
     "neg",
+    "negative",
     "pow",
-    "exp",
-    "log",
-    "sqrt",
-    "abs",
-    "sign",
-    "round",
-    "where",
-    "eq",
-    "ne",
-    "lt",
-    "le",
-    "gt",
-    "ge",
-    "bitwise_and",
-    "bitwise_or",
-    "bitwise_xor",
-    "bitwise_not",
+    "lerp",
 ]
-
-
-def _binary(cls, a, b, op: str):
-    a, b = promote(a, b, op)
-    try:
-        return cls.apply(a, b)
-    except ValueError as e:
-        if "broadcast" not in str(e):
-            raise
-        raise broadcast_error(
-            op, [np.shape(x._data if isinstance(x, Tensor) else x) for x in (a, b)]
-        ) from None
 
 
 class Add(Op):
@@ -202,170 +197,117 @@ class Pow(Op):
         return ga, gb
 
 
-class Exp(Op):
-    """Exponential.
+class Lerp(Op):
+    """Linear interpolation from ``a`` to ``b`` by the weight ``w`` (a number or a tensor).
 
-    forward:  y = exp(x)
-    gradient: dL/dx = g * y
-    saves:    y (the output: cheaper than recomputing exp(x))
+    forward:  y = a + w * (b - a), computed as b - (b - a) * (1 - w) where |w| >= 1/2
+              (PyTorch's formula: y is exactly b at w == 1)
+    gradient: dL/da = g * (1 - w),   dL/db = g * w,   dL/dw = g * (b - a)
+    saves:    a and b (if w needs a gradient), w
     """
 
     @staticmethod
-    def forward(ctx, x):
-        y = np.exp(x)
-        ctx.save_for_backward(y)
-        return y
+    def forward(ctx, a, b, w):
+        if not isinstance(w, np.ndarray):  # a Python number: a constant of the op
+            ctx.weight = w
+            return a + w * (b - a) if -0.5 < w < 0.5 else b - (b - a) * (1 - w)
+        ctx.weight = None
+        need_w = ctx.needs_input_grad[2]
+        ctx.save_for_backward(a if need_w else None, b if need_w else None, w)
+        d = b - a
+        return np.where(np.abs(w) < 0.5, a + w * d, b - d * (1 - w))
 
     @staticmethod
     def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        return g * y
-
-
-class Log(Op):
-    """Natural logarithm.
-
-    forward:  y = log(x)
-    gradient: dL/dx = g / x
-    saves:    x
-    """
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.log(x)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g / x
-
-
-class Sqrt(Op):
-    """Square root.
-
-    forward:  y = sqrt(x)
-    gradient: dL/dx = g / (2 * y)
-    saves:    y
-    """
-
-    @staticmethod
-    def forward(ctx, x):
-        y = np.sqrt(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        (y,) = ctx.saved_tensors
-        return g / (2 * y)
-
-
-class Abs(Op):
-    """Absolute value.
-
-    forward:  y = |x|
-    gradient: dL/dx = g * sign(x)   (0 at x == 0, as in PyTorch)
-    saves:    x
-    """
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.abs(x)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * D.sign(x)
-
-
-class Sign(Op):
-    """Sign: -1, 0 or 1.
-
-    forward:  y = sign(x)
-    gradient: dL/dx = 0   (piecewise constant)
-    """
-
-    @staticmethod
-    def forward(ctx, x):
-        return np.sign(x)
-
-    @staticmethod
-    def backward(ctx, g):
-        return D.zeros_like(g)
-
-
-class Round(Op):
-    """Round half to even, to ``decimals`` places (NumPy's and PyTorch's rule).
-
-    forward:  y = round(x)
-    gradient: dL/dx = 0   (piecewise constant)
-    """
-
-    @staticmethod
-    def forward(ctx, x, decimals):
-        return np.round(x, decimals)
-
-    @staticmethod
-    def backward(ctx, g):
-        return D.zeros_like(g), None
-
-
-class Where(Op):
-    """Select elementwise: ``a`` where ``cond`` holds, else ``b``.
-
-    forward:  y = cond ? a : b
-    gradient: dL/da = g where cond else 0,   dL/db = 0 where cond else g
-    saves:    cond
-    """
-
-    @staticmethod
-    def forward(ctx, cond, a, b):
-        ctx.cond = cond
-        return np.where(cond, a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        cond = ctx.cond
-        need_a, need_b = ctx.needs_input_grad[1:]
-        zero = D.zeros_like(g)
+        need_a, need_b, need_w = ctx.needs_input_grad
+        w = ctx.weight
+        if w is None:
+            a, b, w = ctx.saved_tensors
         return (
-            None,
-            D.where(cond, g, zero) if need_a else None,
-            D.where(cond, zero, g) if need_b else None,
+            g * (1 - w) if need_a else None,
+            g * w if need_b else None,
+            g * (b - a) if need_w else None,
         )
 
 
 # ---------------------------------------------------------------- public functions
+def _scaled(other, alpha, input, op: str):
+    """``alpha * other`` for add/sub's ``alpha`` keyword (PyTorch refuses a float alpha
+    when the result is an integer tensor)."""
+    if isinstance(alpha, float) and result_dtype(input, other).kind in "biu":
+        raise RuntimeError(
+            f"{op}(): for integral input tensors, argument alpha must not be a floating point "
+            f"number (got alpha={alpha})"
+        )
+    return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+
+
 def add(input, other, *, alpha=1):
     """``input + alpha * other``."""
     if alpha != 1:
-        other = mul(other, alpha)
-    return _binary(Add, input, other, "add")
+        other = _scaled(other, alpha, input, "add")
+    return binary(Add, input, other, "add")
 
 
 def sub(input, other, *, alpha=1):
-    """``input - alpha * other``."""
+    """``input - alpha * other``; PyTorch refuses bool tensors here (use ``~`` or
+    ``logical_xor``)."""
+    for x in (input, other):
+        if isinstance(x, bool) or (isinstance(x, Tensor) and x._data.dtype.kind == "b"):
+            raise RuntimeError(
+                "sub(): subtraction, the `-` operator, with a bool tensor is not supported. "
+                "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                "instead."
+            )
     if alpha != 1:
-        other = mul(other, alpha)
-    return _binary(Sub, input, other, "sub")
+        other = _scaled(other, alpha, input, "sub")
+    return binary(Sub, input, other, "sub")
 
 
 def mul(input, other):
-    return _binary(Mul, input, other, "mul")
+    return binary(Mul, input, other, "mul")
 
 
-def div(input, other):
-    """True division; integer inputs give a floating result, as in PyTorch."""
+def div(input, other, *, rounding_mode: str | None = None):
+    """True division; integer inputs give a floating result, as in PyTorch.
+
+    ``rounding_mode='trunc'`` rounds the quotient towards zero, ``'floor'`` down (Python's
+    ``//``); then integer inputs stay integers and dividing them by zero raises.
+    """
+    if rounding_mode is not None:
+        if rounding_mode not in ("trunc", "floor"):
+            raise RuntimeError(
+                "div(): expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                f"but found {rounding_mode!r}"
+            )
+        a, b = promote(input, other, "div")
+        for x in (a, b):
+            if isinstance(x, Tensor) and x._data.dtype.kind == "b":
+                raise not_implemented(f"div(rounding_mode={rounding_mode!r})", x)
+        return apply_broadcasting(DivRounded, "div", a, b, rounding_mode)
     a, b = promote(input, other, "div")
     a, b = float_operands(a, b)
     if isinstance(b, numbers.Integral) and not isinstance(b, bool):
         b = float(b)
-    return _binary(Div, a, b, "div")
+    return binary(Div, a, b, "div")
+
+
+def true_divide(input, other):
+    return div(input, other)
+
+
+def floor_divide(input, other):
+    """``input // other``: division rounded down (``div(..., rounding_mode='floor')``)."""
+    return div(input, other, rounding_mode="floor")
 
 
 def neg(input):
+    require_tensor(input, "neg")
+    if input._data.dtype.kind == "b":
+        raise RuntimeError(
+            "neg(): negation, the `-` operator, on a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     return Neg.apply(input)
 
 
@@ -373,11 +315,14 @@ def pow(input, exponent):
     """``input ** exponent``; either may be a Python number."""
     if isinstance(exponent, Tensor):
         if not isinstance(input, Tensor):  # 2 ** x: the base becomes a constant 0-d tensor
-            kind = exponent._data.dtype.kind
-            npd = exponent._data.dtype if kind == "f" or not isinstance(input, float) else None
-            input = tensor(input, dtype=npd)
+            if isinstance(input, np.generic):  # NumPy scalars promote like Python numbers
+                input = input.item()
+            _, exponent = promote(input, exponent, "pow")
+            input = tensor(input, dtype=exponent._data.dtype)
         a, b = promote(input, exponent, "pow")
-        return _binary(Pow, a, b, "pow")
+        if a._data.dtype == np.bool_ and b._data.dtype == np.bool_:
+            raise NotImplementedError("\"pow\" not implemented for 'Bool' (both operands bool)")
+        return binary(Pow, a, b, "pow")
     if isinstance(exponent, np.generic):
         exponent = exponent.item()
     if not isinstance(exponent, numbers.Real):
@@ -385,109 +330,49 @@ def pow(input, exponent):
             f"pow(): exponent must be a Tensor or a number, got {type(exponent).__name__}"
         )
     x, exponent = promote(input, exponent, "pow")
+    if x._data.dtype == np.bool_:  # only a bool exponent keeps a bool tensor bool
+        return x.clone() if exponent else _wrap(np.ones_like(x._data))
     if x._data.dtype.kind in "iu" and exponent < 0:
         raise RuntimeError("pow(): integers to negative integer powers are not allowed")
     return PowScalar.apply(x, exponent)
 
 
-def exp(input):
-    return Exp.apply(input)
+def lerp(input, end, weight):
+    """``input + weight * (end - input)``; ``weight`` is a number or a tensor, and all three
+    broadcast. ``input`` and ``end`` must share a floating dtype (PyTorch does not promote)."""
+    require_tensor(input, "lerp")
+    require_tensor(end, "lerp", "end")
+    dtype = input._data.dtype
+    if dtype.kind != "f":
+        raise not_implemented("lerp", input)
+    if isinstance(weight, np.generic):
+        weight = weight.item()
+    for name, x in (("end", end), ("weight", weight)):
+        if isinstance(x, Tensor) and x._data.dtype != dtype and (name == "end" or x.ndim):
+            raise RuntimeError(
+                f"lerp(): expected dtype {input.dtype} for `{name}` but got dtype {x.dtype}"
+            )
+    if isinstance(weight, Tensor) and weight._data.dtype != dtype:
+        weight = weight.to(dtype)  # a 0-d weight of another float dtype is accepted
+    elif not isinstance(weight, (Tensor, numbers.Real)):
+        raise TypeError(f"lerp(): weight must be a Tensor or a number, got {type(weight).__name__}")
+    return apply_broadcasting(Lerp, "lerp", input, end, weight)
 
 
-def log(input):
-    return Log.apply(input)
+# NumPy-style aliases that PyTorch also provides
+subtract, multiply, divide, negative = sub, mul, div, neg
 
 
-def sqrt(input):
-    return Sqrt.apply(input)
+# The rest of the family, imported last: ops/_dual.py (which the backward formulas use) and the
+# modules it pulls in import this one, and need the arithmetic above to exist already.
+from . import _dual as D  # noqa: E402
+from . import exponential, logic, minmax, rounding, trig  # noqa: E402
+from .exponential import *  # noqa: E402, F403
+from .exponential import Exp, Log  # noqa: E402, F401  (ops/_dual.py reaches them through here)
+from .logic import *  # noqa: E402, F403
+from .minmax import *  # noqa: E402, F403
+from .rounding import *  # noqa: E402, F403
+from .rounding import Abs, DivRounded, Sign  # noqa: E402, F401
+from .trig import *  # noqa: E402, F403
 
-
-def abs(input):  # noqa: A001 - torch name
-    return Abs.apply(input)
-
-
-def sign(input):
-    return Sign.apply(input)
-
-
-def round(input, *, decimals: int = 0):  # noqa: A001
-    return Round.apply(input, decimals)
-
-
-def where(condition, input, other):
-    """``input`` where ``condition`` is True, else ``other`` (broadcasting all three)."""
-    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
-    if cond.dtype != np.bool_:
-        raise RuntimeError(f"where(): condition must be a bool tensor, got {cond.dtype}")
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        out = np.where(cond, input, other)
-        if out.dtype.kind == "f":
-            out = out.astype(default_float_np())
-        return _wrap(out)
-    a, b = promote(input, other, "where")
-    return Where.apply(cond, a, b)
-
-
-def _compare(ufunc, a, b, op: str):
-    """Comparisons: bool results that never require grad (no graph node)."""
-    if not isinstance(b, (Tensor, numbers.Number, np.ndarray, np.generic, list, tuple)):
-        return NotImplemented
-    x = a._data if isinstance(a, Tensor) else a
-    y = b._data if isinstance(b, Tensor) else b
-    try:
-        return _wrap(np.asarray(ufunc(x, y)))
-    except ValueError as e:
-        if "broadcast" not in str(e):
-            raise
-        raise broadcast_error(op, [np.shape(x), np.shape(y)]) from None
-
-
-def eq(input, other):
-    return _compare(np.equal, input, other, "eq")
-
-
-def ne(input, other):
-    return _compare(np.not_equal, input, other, "ne")
-
-
-def lt(input, other):
-    return _compare(np.less, input, other, "lt")
-
-
-def le(input, other):
-    return _compare(np.less_equal, input, other, "le")
-
-
-def gt(input, other):
-    return _compare(np.greater, input, other, "gt")
-
-
-def ge(input, other):
-    return _compare(np.greater_equal, input, other, "ge")
-
-
-def _logical(ufunc, a, b, op: str):
-    for x in (a, b):
-        if isinstance(x, Tensor) and x._data.dtype.kind == "f":
-            raise TypeError(f"{op}: only integer and bool tensors are supported, got {x.dtype}")
-    return _compare(ufunc, a, b, op)
-
-
-def bitwise_and(input, other):
-    return _logical(np.bitwise_and, input, other, "bitwise_and")
-
-
-def bitwise_or(input, other):
-    return _logical(np.bitwise_or, input, other, "bitwise_or")
-
-
-def bitwise_xor(input, other):
-    return _logical(np.bitwise_xor, input, other, "bitwise_xor")
-
-
-def bitwise_not(input):
-    if input._data.dtype.kind == "f":
-        raise TypeError(
-            f"bitwise_not: only integer and bool tensors are supported, got {input.dtype}"
-        )
-    return _wrap(np.asarray(np.invert(input._data)))
+__all__ += exponential.__all__ + trig.__all__ + rounding.__all__ + minmax.__all__ + logic.__all__
