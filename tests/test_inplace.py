@@ -456,3 +456,28 @@ def test_clamp_inplace_matches_torch():
     for lib in (chainrule, torch):
         with pytest.raises(RuntimeError):
             lib.ones(2).clamp_()
+
+
+def test_recorded_inplace_through_an_alias_is_refused_not_silently_wrong():
+    """``buf[:2].add_(w)`` with ``buf`` not requiring grad: PyTorch rewrites buf's history so
+    later uses of ``buf`` reach ``w``. chainrule does not track bases, so recording the op on
+    the view alone would drop w's gradient through ``buf``: it must refuse instead."""
+    w = chainrule.tensor([1.0, 2.0], requires_grad=True)
+    buf = chainrule.zeros(4)
+    view = buf[:2]
+    with pytest.raises(RuntimeError, match="add_: this tensor shares memory with a view"):
+        view.add_(w)
+    with pytest.raises(RuntimeError, match="shares memory with a view"):
+        buf.mul_(w.sum())  # the base of a view: the view's graph would go stale too
+    # what PyTorch computes, which chainrule would have got wrong silently
+    tw = torch.tensor([1.0, 2.0], requires_grad=True)
+    tbuf = torch.zeros(4)
+    tbuf[:2].add_(tw)
+    tbuf.sum().backward()
+    assert tw.grad.tolist() == [1.0, 1.0]
+
+
+def test_untracked_inplace_through_a_view_still_updates_the_base():
+    buf = chainrule.zeros(4)
+    buf[:2].add_(chainrule.tensor([1.0, 2.0]))
+    assert buf.tolist() == [1.0, 2.0, 0.0, 0.0]

@@ -323,7 +323,9 @@ def _share_version(base: Tensor, view: Tensor) -> None:
     """A view and its base see each other's in-place changes: one version counter."""
     cell = base._version
     if cell is None:
-        cell = base._version = [0]
+        cell = base._version = [0, True]
+    elif len(cell) == 1:
+        cell.append(True)  # marks the memory as aliased by a view (see ops/inplace.py)
     view._version = cell
 
 

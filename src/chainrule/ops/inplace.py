@@ -49,8 +49,7 @@ def _check_target(self: Tensor, name: str) -> None:
     if node is None:
         if self._requires_grad:
             raise RuntimeError(f"{name}: {_LEAF_MESSAGE}")
-        return
-    if node._fn._view:
+    elif node._fn._view:
         edge = node._next[0] if node._next else None
         if edge is not None and isinstance(edge[0], Tensor):
             raise RuntimeError(
@@ -64,6 +63,17 @@ def _check_target(self: Tensor, name: str) -> None:
             "chainrule cannot record in-place changes to views of tensors that require grad "
             "(the base tensor's graph would not see them). Use an out-of-place operation, or "
             "clone() the view first."
+        )
+    cell = self._version
+    if cell is not None and len(cell) > 1:
+        # PyTorch rewrites the history of a view's base (CopySlices) and regenerates views'
+        # grad_fns; chainrule does not track bases, so a recorded in-place change to memory
+        # that a view shares would be invisible to the aliases' graphs: refuse, never a
+        # silently wrong gradient.
+        raise RuntimeError(
+            f"{name}: this tensor shares memory with a view (it is one, or has one), and "
+            "chainrule cannot record in-place changes through aliases. Use an out-of-place "
+            "operation, or clone() first."
         )
 
 

@@ -268,15 +268,6 @@ def stack(tensors, dim: int = 0):
     return Stack.apply(d, *_common_dtype(tensors))
 
 
-def _views(outputs: tuple, base: Tensor) -> tuple:
-    """Several views of ``base`` share its version counter (apply links only the first)."""
-    if base._version is None:
-        base._version = [0]
-    for t in outputs:
-        t._version = base._version
-    return outputs
-
-
 def _split_dim(tensor: Tensor, dim: int, op: str) -> int:
     if tensor._data.ndim == 0:
         raise RuntimeError(f"{op} expects at least a 1-dimensional tensor")
@@ -313,7 +304,7 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
             )
         count = max(-(-n // size), 1) if size else 1
         sizes = tuple(min(size, n - k * size) for k in range(count))
-    return _views(Split.apply(tensor, d, sizes), tensor)
+    return Split.apply(tensor, d, sizes)
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0):
@@ -335,7 +326,7 @@ def unbind(input: Tensor, dim: int = 0):
     d = _check_dim(dim, input._data.ndim, "unbind")
     if input._data.shape[d] == 0:
         return ()
-    return _views(Unbind.apply(input, d), input)
+    return Unbind.apply(input, d)
 
 
 def _int_args(args: tuple, op: str) -> tuple:
