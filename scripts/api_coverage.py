@@ -44,6 +44,7 @@ CORE = {
     "masked_select take tril triu diag diagonal trace",
     "Linear algebra": "matmul mm bmm mv dot outer einsum tensordot",
     "Autograd": "no_grad enable_grad set_grad_enabled is_grad_enabled",
+    "Checkpoints": "save load",
 }
 CORE_TENSOR = (
     "data grad requires_grad grad_fn is_leaf shape ndim dtype size dim numel item tolist "
@@ -52,6 +53,43 @@ CORE_TENSOR = (
     "add_ sub_ mul_ div_ pow_ clamp_ zero_ fill_ copy_ normal_ uniform_ masked_fill_"
 )
 LINALG = "norm vector_norm matrix_norm inv det solve"
+
+# The namespaces of the nn/optim/data toolkit, with the names its issue asks for. Every
+# other public name chainrule has in the namespace is listed below them.
+NAMESPACES = {
+    "torch.nn": (
+        "Module Parameter Buffer Sequential ModuleList ModuleDict Identity Flatten Unflatten "
+        "Linear Bilinear Conv1d Conv2d ConvTranspose2d MaxPool2d AvgPool2d AdaptiveAvgPool2d "
+        "BatchNorm1d BatchNorm2d LayerNorm GroupNorm Dropout Embedding RNN LSTM GRU RNNCell "
+        "LSTMCell GRUCell MultiheadAttention ReLU LeakyReLU ELU GELU SiLU Sigmoid Tanh Softplus "
+        "Softmax LogSoftmax Hardtanh Mish MSELoss L1Loss SmoothL1Loss HuberLoss BCELoss "
+        "BCEWithLogitsLoss CrossEntropyLoss NLLLoss KLDivLoss CosineEmbeddingLoss "
+        "MarginRankingLoss"
+    ),
+    "torch.nn.functional": (
+        "linear bilinear conv1d conv2d conv_transpose2d max_pool2d avg_pool2d "
+        "adaptive_avg_pool2d batch_norm layer_norm group_norm dropout embedding one_hot pad "
+        "normalize scaled_dot_product_attention cosine_similarity interpolate relu leaky_relu "
+        "elu gelu silu sigmoid tanh softplus softmax log_softmax hardtanh mish mse_loss l1_loss "
+        "smooth_l1_loss huber_loss binary_cross_entropy binary_cross_entropy_with_logits "
+        "cross_entropy nll_loss kl_div cosine_embedding_loss margin_ranking_loss"
+    ),
+    "torch.nn.init": (
+        "uniform_ normal_ constant_ zeros_ ones_ eye_ xavier_uniform_ xavier_normal_ "
+        "kaiming_uniform_ kaiming_normal_ orthogonal_ trunc_normal_ calculate_gain"
+    ),
+    "torch.nn.utils": (
+        "clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters"
+    ),
+    "torch.optim": "Optimizer SGD Adam AdamW RMSprop Adagrad Adadelta Adamax NAdam RAdam",
+    "torch.optim.lr_scheduler": (
+        "StepLR MultiStepLR ExponentialLR CosineAnnealingLR CosineAnnealingWarmRestarts "
+        "LambdaLR LinearLR OneCycleLR ReduceLROnPlateau SequentialLR"
+    ),
+    "torch.utils.data": (
+        "Dataset IterableDataset TensorDataset Subset ConcatDataset random_split DataLoader"
+    ),
+}
 
 
 def _public(names) -> list[str]:
@@ -110,6 +148,9 @@ def render() -> str:
     lines, n_ok = _table(la, lambda n: cr_linalg is not None and hasattr(cr_linalg, n))
     out += [f"## `torch.linalg` ({n_ok}/{len(la)})", "", *lines, ""]
 
+    for space, wanted in NAMESPACES.items():
+        out += _namespace(space, wanted.split())
+
     rest_fn = [n for n in sorted(torch_funcs - listed) if callable(getattr(torch, n, None))]
     rest_t = [n for n in sorted(tensor_attrs - set(t_names))]
     out += [
@@ -121,6 +162,39 @@ def render() -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _resolve(root, dotted: str):
+    obj = root
+    for part in dotted.split(".")[1:]:
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def _namespace(space: str, wanted: list[str]) -> list[str]:
+    """The table for one namespace (``torch.nn``...): the issue's names, then the others
+    chainrule has there, then PyTorch's remaining public names in one line."""
+    theirs = _resolve(torch, space)
+    ours = _resolve(chainrule, space.replace("torch", "chainrule", 1))
+    torch_names = {
+        n
+        for n in _public(dir(theirs))
+        if not isinstance(getattr(theirs, n, None), type(torch))  # skip sub-modules
+    }
+    has = lambda n: ours is not None and hasattr(ours, n)  # noqa: E731
+    names = [n for n in wanted if n in torch_names]
+    extra = [n for n in _public(getattr(ours, "__all__", [])) if n in torch_names]
+    names += [n for n in extra if n not in names]
+    lines, n_ok = _table(names, has)
+    rest = sorted(torch_names - set(names))
+    return [
+        f"## `{space}` ({n_ok}/{len(names)})",
+        "",
+        *lines,
+        "",
+        f"Not supported ({len(rest)}): " + ", ".join(f"`{n}`" for n in rest),
+        "",
+    ]
 
 
 def main(argv=None) -> int:

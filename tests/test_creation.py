@@ -490,3 +490,11 @@ def test_exponential_fill_moments():
     x = chainrule.empty(N, dtype=chainrule.float64).exponential_(4.0).numpy()
     assert x.min() >= 0 and abs(x.mean() - 0.25) < 0.003 and abs(x.std() - 0.25) < 0.003
     assert math.isclose(np.median(x), math.log(2) / 4, rel_tol=0.02)
+
+
+def test_tensor_accepts_the_cpu_device_and_refuses_others():
+    import chainrule as c
+
+    assert c.tensor([1.0], device="cpu").tolist() == [1.0]
+    with pytest.raises(RuntimeError, match="CPU"):
+        c.tensor([1.0], device="cuda")

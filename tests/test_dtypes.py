@@ -269,3 +269,13 @@ def test_integer_tensor_times_python_float_is_float32():
         assert (lib.tensor([True]) + 1).dtype == lib.int64
         assert (lib.ones(2) * lib.tensor(2.0, dtype=lib.float64)).dtype == lib.float32
         assert (lib.ones(2) * lib.ones(2, dtype=lib.float64)).dtype == lib.float64
+
+
+def test_clamp_int_tensor_with_float_bounds_is_float32_as_in_torch():
+    """Regression: several tensor operands of mixed categories promoted with NumPy's rule
+    (int64 with float32 -> float64) instead of PyTorch's (float32)."""
+    import chainrule as c
+
+    out = c.clamp(c.ones(2, dtype=c.int64), c.zeros(2), c.ones(2) * 3)
+    ref = torch.clamp(torch.ones(2, dtype=torch.int64), torch.zeros(2), torch.ones(2) * 3)
+    assert str(out.dtype) == str(ref.dtype).replace("torch", "chainrule")

@@ -252,3 +252,17 @@ def test_custom_function_returning_its_input():
         assert y is not x and not y.is_leaf and x.is_leaf
         y.sum().backward()
     same(cx.grad, tx.grad)
+
+
+def test_ops_with_many_inputs_run_when_nothing_is_recorded():
+    """Regression: an op with 16+ inputs and no recording (cat/stack of a long list) crashed
+    with IndexError."""
+    import chainrule as c
+
+    xs = [c.ones(2)] * 20
+    assert c.stack(xs).shape == (20, 2) and c.cat(xs).shape == (40,)
+    leaves = [c.ones(2, requires_grad=True) for _ in range(20)]
+    with c.no_grad():
+        assert c.stack(leaves).shape == (20, 2)
+    c.cat(leaves).sum().backward()
+    assert all(float(x.grad.sum()) == 2.0 for x in leaves)

@@ -112,12 +112,16 @@ def _infer_np_dtype(data) -> np.dtype:
     )
 
 
-def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Build a Tensor by copying ``data`` (a number, nested lists, an array or a Tensor).
 
     Floats become ``float32`` (the default dtype), ints ``int64``, bools ``bool``; NumPy
     arrays keep their dtype; pass ``dtype=chainrule.float64`` for double precision.
     """
+    if device is not None:
+        from ._creation import _check_device
+
+        _check_device(device, "tensor")
     npd = _infer_np_dtype(data) if dtype is None else to_numpy_dtype(dtype)
     t = _wrap(_as_array(data, npd))
     if requires_grad:

@@ -235,7 +235,8 @@ class Function:
             ctx._next = tuple(edges)
         else:
             record = False
-            ctx.needs_input_grad = _NO_GRAD[len(args)]
+            n = len(args)
+            ctx.needs_input_grad = _NO_GRAD[n] if n < 16 else (False,) * n
         out = cls.forward(ctx, *values)
         if type(out) is tuple:
             results = [_wrap(o if type(o) is np.ndarray else np.asarray(o)) for o in out]

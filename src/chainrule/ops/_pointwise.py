@@ -59,7 +59,9 @@ def result_dtype(*operands) -> np.dtype:
             if isinstance(x, Tensor) and (x._data.ndim == 0) == zero_dim
         ]
         if group:
-            d = np.result_type(*group)
+            # Only the highest category counts (int64 with float32 is float32, as in PyTorch).
+            top = max(_CATEGORY[g.kind] for g in group)
+            d = np.result_type(*[g for g in group if _CATEGORY[g.kind] == top])
             if _CATEGORY[d.kind] > category:
                 dtype, category = d, _CATEGORY[d.kind]
     for x in operands:

@@ -1,0 +1,43 @@
+"""nn.functional: linear and bilinear maps."""
+
+from __future__ import annotations
+
+from ...ops.einsum import einsum
+from ...tensor import Tensor
+
+__all__ = ["linear", "bilinear"]
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x @ W.T + b, for ``x`` of shape (*, in), ``W`` (out, in), ``b`` (out,)."""
+    if input.shape[-1:] != weight.shape[-1:]:
+        raise RuntimeError(
+            f"linear(): input's last dimension ({list(input.shape)}) must match the weight's "
+            f"in_features ({list(weight.shape)}): mat1 and mat2 shapes cannot be multiplied "
+            f"({_mat(input.shape)} and {_mat(weight.shape[::-1])})"
+        )
+    out = input @ weight.t() if weight.dim() == 2 else input @ weight
+    return out if bias is None else out + bias
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None):
+    """y_k = x1 @ W[k] @ x2 + b_k, for ``W`` of shape (out, in1, in2)."""
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(
+            f"bilinear(): input1 and input2 must have the same batch shape, got "
+            f"{list(input1.shape)} and {list(input2.shape)}"
+        )
+    if input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(
+            f"bilinear(): weight of shape {list(weight.shape)} does not fit inputs of shapes "
+            f"{list(input1.shape)} and {list(input2.shape)}"
+        )
+    out = einsum("...i,kij,...j->...k", input1, weight, input2)
+    return out if bias is None else out + bias
+
+
+def _mat(shape) -> str:
+    rows = 1
+    for s in shape[:-1]:
+        rows *= s
+    return f"{rows}x{shape[-1] if shape else 1}"
