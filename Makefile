@@ -13,11 +13,17 @@ $(VENV)/.stamp-base: pyproject.toml
 	$(PIP) install --quiet -e .
 	touch $@
 
+$(VENV)/.stamp-demo: pyproject.toml $(VENV)/.stamp-base
+	$(PIP) install --quiet -e ".[demo]"
+	touch $@
+
 $(VENV)/.stamp-test: pyproject.toml $(VENV)/.stamp-base
 	$(PIP) install --quiet -e ".[test]"
 	touch $@
 
-demo: $(VENV)/.stamp-base
+# The tutorial's story: training, the results table, figures in ./chainrule-out, and the
+# comparison with PyTorch started from the same weights.
+demo: $(VENV)/.stamp-demo
 	$(PY) -m chainrule xor
 
 test: $(VENV)/.stamp-test

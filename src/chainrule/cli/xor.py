@@ -14,45 +14,32 @@ import numpy as np
 
 import chainrule
 
-__all__ = ["main"]
+from ._common import positive
+
+__all__ = ["run_xor"]
 
 XOR_INPUTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 XOR_TARGETS = [[0.0], [1.0], [1.0], [0.0]]
 RULE = "=" * 50
 
 
-def _positive(kind):
-    """An argparse type: ``kind(text)`` that must be > 0 (a usage error otherwise)."""
-
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
-        return value
-
-    parse.__name__ = kind.__name__  # argparse names the type in its messages
-    return parse
-
-
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="chainrule", description="chainrule: autograd on NumPy with PyTorch's API."
-    )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+def add_parser(commands) -> argparse.ArgumentParser:
     xor = commands.add_parser(
         "xor",
         help="train the tutorial's 2-4-1 sigmoid network on XOR",
         description="Train the tutorial's sigmoid network on XOR with plain gradient descent.",
     )
-    xor.add_argument("--epochs", type=_positive(int), default=2000, help="default: 2000")
-    xor.add_argument("--lr", type=_positive(float), default=1.0, help="default: 1.0")
-    xor.add_argument("--hidden", type=_positive(int), default=4, help="hidden units (default: 4)")
+    xor.add_argument("--epochs", type=positive(int), default=2000, help="default: 2000")
+    xor.add_argument("--lr", type=positive(float), default=1.0, help="default: 1.0")
+    xor.add_argument("--hidden", type=positive(int), default=4, help="hidden units (default: 4)")
     xor.add_argument("--seed", type=int, default=42, help="NumPy seed for the init (default: 42)")
     xor.add_argument("--quiet", action="store_true", help="print only the final accuracy and loss")
-    return parser
+    return xor
+
+
+def run(args) -> int:
+    run_xor(args.epochs, args.lr, args.hidden, args.seed, quiet=args.quiet)
+    return 0
 
 
 def _init_params(sizes: list[int], seed: int) -> list[chainrule.Tensor]:
@@ -113,11 +100,3 @@ def run_xor(epochs: int, lr: float, hidden: int, seed: int, quiet: bool = False)
     print(f"Accuracy: {accuracy * 100:.1f}%")
     print(f"Final loss: {loss_history[-1]:.6f}")
     return accuracy
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``chainrule`` script and of ``python -m chainrule``."""
-    args = _build_parser().parse_args(argv)  # None: sys.argv[1:]
-    if args.command == "xor":
-        run_xor(args.epochs, args.lr, args.hidden, args.seed, quiet=args.quiet)
-    return 0
