@@ -96,10 +96,22 @@ __all__ = [
     "get_default_dtype",
     "set_default_dtype",
 ]
-from . import _creation, _dtype, _random, linalg, nn, ops, optim, serialization, utils  # noqa: E402  # noqa: E402
+from . import (  # noqa: E402  (after the names above: the submodules import them)
+    _creation,
+    _dtype,
+    _random,
+    linalg,
+    nn,
+    ops,
+    optim,
+    serialization,
+    testing,
+    utils,
+    viz,
+)
 from .serialization import *  # noqa: E402, F403
 
-__all__ += ["linalg", "nn", "optim", "utils"] + serialization.__all__
+__all__ += ["linalg", "nn", "optim", "utils", "testing", "viz"] + serialization.__all__
 __all__ += _creation.__all__ + _random.__all__ + _dtype.__all__
 for _name in (
     "activation",

@@ -17,7 +17,10 @@ def positive(kind):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+            article = "an" if kind.__name__[0] in "aeiou" else "a"
+            raise argparse.ArgumentTypeError(
+                f"expected {article} {kind.__name__}, got {text!r}"
+            ) from None
         if not value > 0:
             raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
         return value
