@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: demo test lint docs clean
+.PHONY: demo test lint docs figures clean
 
 # A stamp file per install flavour, so `make test` after `make demo` adds the test extra.
 $(VENV)/.stamp-base: pyproject.toml
@@ -37,6 +37,14 @@ lint: $(VENV)/.stamp-test
 # Regenerate docs/api-coverage.md after adding ops (a test fails while it is stale).
 docs: $(VENV)/.stamp-test
 	$(PY) scripts/api_coverage.py
+
+# Regenerate the README's figures (docs/images/) with the demo commands themselves.
+figures: $(VENV)/.stamp-demo
+	CHAINRULE_NO_PROGRESS=1 $(PY) -m chainrule xor --quiet --grad-flow --out docs/images
+	CHAINRULE_NO_PROGRESS=1 $(PY) -m chainrule digits --model cnn --quiet --out docs/images
+	CHAINRULE_NO_PROGRESS=1 $(PY) -m chainrule moons --quiet --out docs/images
+	CHAINRULE_NO_PROGRESS=1 $(PY) -m chainrule graph --format png --out docs/images
+	rm -f docs/images/*.safetensors
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .hypothesis

@@ -97,8 +97,10 @@ def metadata(args) -> dict:
         "timer": "time.perf_counter around train() only",
         "gc": "enabled in timed regions for every implementation; gc.collect() before each",
         "memory": "peak RSS (VmHWM of /proc/self/status) of a fresh worker process per "
-        "(workload, implementation) that imports only its own library, over its warm-up "
-        "and timed runs; import_rss_mb is the same just after the imports",
+        "(workload, implementation) that imports only its own library, during building and "
+        "training the model (the mark is reset before each run: clear_refs 5), largest "
+        "over the warm-up and timed runs; import_rss_mb: the same just after the imports; "
+        "process_peak_rss_mb: the worker's whole life, evaluation included",
         "cpu_count": os.cpu_count(),
         "torch_threads": args.torch_threads or os.cpu_count(),
         "load_average_before": os.getloadavg() if hasattr(os, "getloadavg") else None,

@@ -4,10 +4,13 @@ The process imports only what its implementation needs (NumPy, plus chainrule or
 so its peak resident set size is that implementation's memory cost. It reads one JSON
 command per line on stdin and answers one JSON line:
 
-- ``{"cmd": "run"}``: prepare the model from the workload's initial weights (untimed), run
-  the garbage collector (untimed), time ``train()`` with ``time.perf_counter``, then
-  ``finish`` (untimed); answers ``{"seconds": ..., "loss": ..., ...}`` or ``{"error": ...}``.
-- ``{"cmd": "exit"}``: answers ``{"peak_rss_mb": ...}`` (see ``peak_rss_mb``) and exits.
+- ``{"cmd": "run"}``: reset the peak-RSS mark, prepare the model from the workload's initial
+  weights and run the garbage collector (untimed), time ``train()`` with
+  ``time.perf_counter``, read the peak RSS, then ``finish`` (untimed: the evaluation's
+  memory is not the training's); answers ``{"seconds", "peak_rss_mb", "loss", ...}`` or
+  ``{"error": ...}``.
+- ``{"cmd": "exit"}``: answers ``{"process_peak_rss_mb": ...}`` (the whole life of the
+  process, evaluation included) and exits.
 
 Anything the workload prints goes to stderr; stdout carries the answers only.
 """
@@ -42,6 +45,18 @@ def peak_rss_mb() -> float:
         pass
     scale = 1 if sys.platform == "darwin" else 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
+
+
+def reset_peak_rss() -> bool:
+    """Lower the peak-RSS mark to the current RSS (Linux >= 4.0: ``clear_refs`` 5), so that
+    the next reading covers only what ran since; False where that is not possible, and
+    then each reading is the peak of the process so far."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear_refs:
+            clear_refs.write("5")
+    except OSError:
+        return False
+    return True
 
 
 def main() -> int:
@@ -85,15 +100,21 @@ def main() -> int:
     for line in sys.stdin:
         command = json.loads(line)["cmd"]
         if command == "exit":
-            answer({"peak_rss_mb": peak_rss_mb()})
+            answer({"process_peak_rss_mb": peak_rss_mb()})
             return 0
+        train = finish = out = None  # the previous run's model must not count in this one
+        gc.collect()
         try:
+            peak_was_reset = reset_peak_rss()
             train, finish = prepare(params, data)
             gc.collect()
             start = time.perf_counter()
             out = train()
             seconds = time.perf_counter() - start
-            answer({"seconds": seconds, **finish(out)})
+            peak = peak_rss_mb()
+            result = finish(out)
+            result.update(seconds=seconds, peak_rss_mb=peak, peak_reset=peak_was_reset)
+            answer(result)
         except Exception:
             answer({"error": traceback.format_exc()})
     return 0

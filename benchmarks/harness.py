@@ -10,7 +10,14 @@ For each workload the harness
    starting implementation rotating from one repetition to the next (rep 1: numpy,
    chainrule, torch; rep 2: chainrule, torch, numpy; ...), so slow drifts of the machine
    (thermal, other load) spread over all of them;
-5. collects each worker's peak RSS and closes it.
+5. closes the workers.
+
+Memory: each run first lowers the worker's peak-RSS mark to its current RSS (the previous
+run's model freed), and reads the mark again when ``train()`` returns; an implementation's
+``peak MB`` is the largest such reading. It covers the interpreter, the imported libraries
+and the data, plus whatever building and training the model took; not the evaluation in
+``finish`` (a whole-dataset forward pass can outgrow training). The worker's peak over its
+whole life is kept too, as ``process_peak_rss_mb``.
 
 Between two runs the harness sleeps ``settle`` seconds: BLAS and OpenMP threads spin for a
 while after their last job, and a run should not pay for its predecessor's spinning.
@@ -44,7 +51,9 @@ class ImplementationResult:
     times: list[float] = field(default_factory=list)
     runs: list[dict] = field(default_factory=list)  # finish() results, warm-up first
     import_rss_mb: float | None = None
-    peak_rss_mb: float | None = None
+    peak_rss_mb: float | None = None  # the largest over the runs, during prepare + train
+    peak_reset: bool = True  # False: the peak mark could not be reset, peaks are cumulative
+    process_peak_rss_mb: float | None = None  # the worker's whole life, evaluation included
     error: str | None = None
 
     @property
@@ -134,6 +143,9 @@ def run_workload(workload: Workload, implementations: list[str], options, log) -
                     results[name].error = answer["error"]
                     return
                 seconds = answer.pop("seconds")
+                peak = answer.pop("peak_rss_mb")
+                results[name].peak_rss_mb = max(peak, results[name].peak_rss_mb or 0.0)
+                results[name].peak_reset &= answer.pop("peak_reset")
                 results[name].runs.append(answer)
                 if timed:
                     results[name].times.append(seconds)
@@ -149,7 +161,7 @@ def run_workload(workload: Workload, implementations: list[str], options, log) -
         finally:
             for name, worker in workers.items():
                 answer = worker.close()
-                results[name].peak_rss_mb = answer.get("peak_rss_mb")
+                results[name].process_peak_rss_mb = answer.get("process_peak_rss_mb")
     return results
 
 

@@ -2,9 +2,10 @@
 
 Columns: median and min seconds of the timed repetitions; ``x NumPy`` and ``x PyTorch``,
 the median divided by that implementation's median (below 1 is faster); ``peak MB``, the
-worker process's peak RSS; the workload's metric (test accuracy, GFLOP/s from the median,
-or microseconds per op from the median); ``agrees``, whether every run reached the NumPy
-reference's final loss; and, on chainrule's row, issue 6's target and whether it is met.
+worker's peak RSS while building and training the model (see ``harness``); the workload's
+metric (test accuracy, GFLOP/s from the median, or microseconds per op from the median);
+``agrees``, whether every run reached the NumPy reference's final loss; and, on
+chainrule's row, issue 6's target and whether it is met.
 """
 
 from __future__ import annotations
@@ -76,7 +77,9 @@ def workload_record(workload: Workload, params: dict, results: dict, agreement: 
             "ratio_numpy": _ratio(result.median, numpy and numpy.median),
             "ratio_torch": _ratio(result.median, torch and torch.median),
             "peak_rss_mb": result.peak_rss_mb,
+            "peak_rss_per_run": result.peak_reset,
             "import_rss_mb": result.import_rss_mb,
+            "process_peak_rss_mb": result.process_peak_rss_mb,
             "loss": first.get("loss"),
             "checks": first.get("checks", {}),
             "metric": {"name": workload.metric, "value": metric_value(workload, params, result)},

@@ -54,4 +54,4 @@ def test_readme_examples_run_and_print_what_they_say(tmp_path):
     assert "0.2649962604045868" in outputs[0] and "12.0 12.0 True" in outputs[0]
     loss, accuracy = outputs[1].split(",")
     assert float(accuracy.split()[-1].rstrip("%")) > 95  # the model learned XOR
-    assert (tmp_path / "xor.safetensors").exists()
+    assert (tmp_path / "model.safetensors").exists()

@@ -270,3 +270,16 @@ def test_save_graph_refuses_an_unknown_extension(tmp_path):
     with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf or \.dot"):
         save_graph("digraph { a }", tmp_path / "g.jpg")
     assert save_graph("digraph { a }", tmp_path / "g.dot").read_text() == "digraph { a }"
+
+
+def test_saved_files_have_ordinary_permissions(tmp_path):
+    """Regression: files went through mkstemp and kept its 0600 mode."""
+    import os
+
+    from chainrule.viz import save_graph
+
+    a = chainrule.tensor([1.0], requires_grad=True)
+    path = save_graph(graph_to_dot(a * 2), tmp_path / "g.dot")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
