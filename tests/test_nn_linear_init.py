@@ -227,3 +227,20 @@ def test_parameters_to_vector_and_back():
         assert_close(cp, tp, what=n)
     with pytest.raises(RuntimeError, match="elements"):
         nn.utils.vector_to_parameters(chainrule.zeros(3), c.parameters())
+
+
+@pytest.mark.parametrize("shape", [(3,), (4, 3), (2, 5, 3)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_second_derivatives(shape, bias):
+    """F.linear is one fused op; its backward is itself differentiable."""
+    import chainrule.nn.functional as F
+
+    rng = np.random.default_rng(1)
+    x = chainrule.tensor(rng.standard_normal(shape), requires_grad=True)
+    w = chainrule.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    b = chainrule.tensor(rng.standard_normal(2), requires_grad=True) if bias else None
+    inputs = (x, w, b) if bias else (x, w)
+    fn = lambda *a: F.linear(*a).tanh()  # noqa: E731  (tanh: a nonzero second derivative)
+    assert chainrule.autograd.gradcheck(fn, inputs)
+    assert chainrule.autograd.gradgradcheck(fn, inputs)
+    assert type(F.linear(x, w, b).grad_fn).__name__ == "LinearBackward0"

@@ -326,8 +326,10 @@ def test_double_backward_matches_torch():
         lambda x, y: CF.binary_cross_entropy(x.sigmoid(), y.sigmoid(), reduction="sum"),
         lambda x, y: CF.kl_div(x, y.exp(), reduction="sum"),
         lambda x, y: CF.huber_loss(x, y, delta=0.5),
+        lambda x, y: CF.mse_loss(x, y),
+        lambda x, y: CF.mse_loss(x, y, reduction="sum"),
     ],
-    ids=["binary_cross_entropy", "kl_div", "huber_loss"],
+    ids=["binary_cross_entropy", "kl_div", "huber_loss", "mse_mean", "mse_sum"],
 )
 def test_gradgradcheck(fn):
     # The fused ops' backward formulas are themselves differentiable (create_graph=True).

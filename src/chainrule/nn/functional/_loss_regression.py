@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from ...ops.exponential import log
-from ...ops.loss import Xlogy
+from ...ops.loss import MseLoss, Xlogy
 from ...ops.minmax import where
 from ...tensor import Tensor, _wrap
 from ._loss_util import (
@@ -65,6 +65,19 @@ def mse_loss(
 ) -> Tensor:
     """Mean squared error: ``(input - target) ** 2``, reduced; ``weight`` (same shape as
     input) makes the mean ``sum(w * se) / sum(w)``."""
+    if (
+        weight is None
+        and size_average is None
+        and reduce is None
+        and reduction in ("mean", "sum")
+        and isinstance(input, Tensor)
+        and isinstance(target, Tensor)
+        and input._data.shape == target._data.shape
+        and input._data.dtype == target._data.dtype
+        and input._data.dtype.kind == "f"
+        and input._data.size
+    ):
+        return MseLoss.apply(input, target, reduction)  # the common case, fused
     d = _difference(input, target, "mse_loss")
     reduction = get_reduction(reduction, size_average, reduce)
     return _weighted(d * d, weight, input, reduction, mean_by_weight=True)

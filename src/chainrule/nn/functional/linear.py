@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...ops.einsum import einsum
+from ...ops.linear import Linear as _LinearOp
 from ...tensor import Tensor
 
 __all__ = ["linear", "bilinear"]
@@ -16,6 +17,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"in_features ({list(weight.shape)}): mat1 and mat2 shapes cannot be multiplied "
             f"({_mat(input.shape)} and {_mat(weight.shape[::-1])})"
         )
+    if (
+        weight.dim() == 2
+        and input.dim() >= 1
+        and input._data.dtype == weight._data.dtype
+        and input._data.dtype.kind == "f"
+        and (bias is None or (bias.shape == weight.shape[:1] and bias.dtype == weight.dtype))
+    ):
+        return _LinearOp.apply(input, weight, bias)  # the common case, fused
     out = input @ weight.t() if weight.dim() == 2 else input @ weight
     return out if bias is None else out + bias
 
