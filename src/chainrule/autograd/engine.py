@@ -163,6 +163,9 @@ def run_backward(
             nr = root._output_nr
             slot[nr] = seed if slot[nr] is None else slot[nr] + seed
             targets.append(node)
+    if inputs is None:
+        _run_all(targets, node_buf, leaf_buf, retain_graph, graph)
+        return None
     order = _topological_order(targets)
 
     useful = execute = None
@@ -240,6 +243,62 @@ def run_backward(
         else:
             results.append(g if graph else _wrap(np.asarray(g)))
     return tuple(results)
+
+
+def _run_all(targets: list, node_buf: dict, leaf_buf: dict, retain_graph: bool, graph: bool):
+    """``backward()`` without ``inputs``: run every node that leads to a leaf.
+
+    Kahn's algorithm, as PyTorch's engine does it: count each node's consumers, then run a
+    node once all of them have delivered its gradient. Leaves collect their gradients in
+    ``leaf_buf`` and are accumulated into ``.grad`` at the end, each once.
+    """
+    pending: dict = {}  # node -> consumers that have not delivered yet
+    stack = [t for t in targets if isinstance(t, Node)]
+    for node in stack:
+        pending[node] = 0
+    while stack:
+        for edge in stack.pop()._next:
+            if edge is not None:
+                target = edge[0]
+                if isinstance(target, Node):
+                    count = pending.get(target)
+                    if count is None:
+                        pending[target] = 1
+                        stack.append(target)
+                    else:
+                        pending[target] = count + 1
+    ready = [node for node, count in pending.items() if count == 0]
+    prev_mode = _grad_state.enabled
+    _grad_state.enabled = graph
+    try:
+        while ready:
+            node = ready.pop()
+            grads = node_buf.pop(node, None)
+            if grads is not None:
+                if node._pre_hooks or node._retained:
+                    _apply_pre_hooks(node, grads, graph)
+                if node._raw and not graph and node._n_out == 1:
+                    out = node._fn.backward(node, grads[0])
+                    _route(node, out, grads, False, node_buf, leaf_buf)
+                else:
+                    _run_node(node, grads, graph, node_buf, leaf_buf)
+                if not retain_graph and node._saved:
+                    node._release()
+            for edge in node._next:
+                if edge is not None:
+                    target = edge[0]
+                    if isinstance(target, Node):
+                        count = pending[target] - 1
+                        pending[target] = count
+                        if not count:
+                            ready.append(target)
+        for leaf, (g, owned) in leaf_buf.items():
+            if leaf._hooks:
+                g = _call_hooks(leaf._hooks, g, graph)
+                owned = False
+            _accumulate(leaf, g, owned, graph)
+    finally:
+        _grad_state.enabled = prev_mode
 
 
 def _run_node(node: Node, grads: list, graph: bool, node_buf: dict, leaf_buf: dict) -> None:
