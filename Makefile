@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: demo test lint docs figures clean
+.PHONY: demo test bench lint docs figures clean
 
 # A stamp file per install flavour, so `make test` after `make demo` adds the test extra.
 $(VENV)/.stamp-base: pyproject.toml
@@ -29,10 +29,14 @@ demo: $(VENV)/.stamp-demo
 test: $(VENV)/.stamp-test
 	$(PY) -m pytest -q
 
+# The side-by-side speed and memory harness (benchmarks/README.md); about 3 minutes.
+bench: $(VENV)/.stamp-test
+	$(PY) -m benchmarks
+
 lint: $(VENV)/.stamp-test
 	$(PIP) install --quiet ruff
-	$(PY) -m ruff check src tests
-	$(PY) -m ruff format --check src tests
+	$(PY) -m ruff check src tests benchmarks scripts
+	$(PY) -m ruff format --check src tests benchmarks scripts
 
 # Regenerate docs/api-coverage.md after adding ops (a test fails while it is stale).
 docs: $(VENV)/.stamp-test

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from .workloads import Workload
 
 LABELS = {"numpy": "NumPy", "tutorial": "tutorial", "chainrule": "chainrule", "torch": "PyTorch"}
@@ -63,6 +65,16 @@ def evaluate_target(workload: Workload, rows: dict) -> dict | None:
     return {"text": target.describe(), "criteria": criteria, "ok": ok}
 
 
+def paired_ratio(times: list[float], reference: list[float]) -> float | None:
+    """The median over repetitions of time / reference time in the same repetition.
+
+    The two ran one after the other, so a slow spell of the machine that hits both cancels:
+    steadier than the ratio of the medians when the machine is busy (JSON only)."""
+    if not times or len(times) != len(reference):
+        return None
+    return float(np.median([t / r for t, r in zip(times, reference)]))
+
+
 def workload_record(workload: Workload, params: dict, results: dict, agreement: dict) -> dict:
     """One workload's results as plain JSON values."""
     numpy, torch = results.get("numpy"), results.get("torch")
@@ -76,6 +88,7 @@ def workload_record(workload: Workload, params: dict, results: dict, agreement: 
             "min_s": result.best,
             "ratio_numpy": _ratio(result.median, numpy and numpy.median),
             "ratio_torch": _ratio(result.median, torch and torch.median),
+            "paired_ratio_numpy": paired_ratio(result.times, numpy.times if numpy else []),
             "peak_rss_mb": result.peak_rss_mb,
             "peak_rss_per_run": result.peak_reset,
             "import_rss_mb": result.import_rss_mb,

@@ -26,6 +26,16 @@ WORKLOADS = {
     "W5c": ["numpy", "tutorial", "chainrule", "torch"],
     "W6": ["numpy", "chainrule", "torch"],
 }
+RATIOS_AND_SIZES = (
+    "median_s",
+    "min_s",
+    "ratio_numpy",
+    "ratio_torch",
+    "paired_ratio_numpy",
+    "peak_rss_mb",
+    "import_rss_mb",
+    "process_peak_rss_mb",
+)
 LABELS = {"numpy": "NumPy", "tutorial": "tutorial", "chainrule": "chainrule", "torch": "PyTorch"}
 
 pytest.importorskip("torch")
@@ -85,7 +95,7 @@ def test_json_has_the_expected_keys_and_agreement(quick_run):
             assert row["error"] is None
             assert row["agrees"] is True
             assert len(row["times_s"]) == 1  # quick: one timed repetition
-            for key in ("median_s", "min_s", "ratio_numpy", "ratio_torch", "peak_rss_mb"):
+            for key in RATIOS_AND_SIZES:
                 assert isinstance(row[key], float) and row[key] > 0, (workload["id"], key)
         numpy_row = workload["rows"][0]
         assert numpy_row["ratio_numpy"] == 1.0
