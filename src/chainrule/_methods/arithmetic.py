@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from ..ops import elementwise as E
-from ..ops.activation import relu, sigmoid, tanh
+from ..ops.activation import Sigmoid, Tanh, relu, sigmoid, tanh
 from ..ops.linalg import matmul
+from ..tensor import Tensor
+
+
+def _direct(t, other) -> bool:
+    """Whether ``t <op> other`` may skip promotion: ``t`` floating, ``other`` a Python float
+    or int (not bool) or a tensor of ``t``'s dtype."""
+    d = t._data.dtype
+    if d.kind != "f":
+        return False
+    kind = type(other)
+    if kind is float or kind is int:
+        return True
+    return isinstance(other, Tensor) and other._data.dtype == d
 
 
 class ArithmeticMethods:
@@ -14,28 +27,72 @@ class ArithmeticMethods:
     __slots__ = ()
 
     # ------------------------------------------------------------------ operators
+    # NOTE: + - * / are the hottest calls in any model, so each first tries a direct path:
+    # a floating tensor with a tensor of the same dtype or a Python number needs no dtype
+    # promotion (NumPy's rules agree with PyTorch's there) and goes straight to the op. A
+    # broadcast mismatch falls through to the full function, which raises PyTorch's error.
     def __add__(self, other):
+        if _direct(self, other):
+            try:
+                return E.Add.apply(self, other)
+            except ValueError:
+                pass
         return E.add(self, other)
 
     def __radd__(self, other):
+        if _direct(self, other):
+            try:
+                return E.Add.apply(other, self)
+            except ValueError:
+                pass
         return E.add(other, self)
 
     def __sub__(self, other):
+        if _direct(self, other):
+            try:
+                return E.Sub.apply(self, other)
+            except ValueError:
+                pass
         return E.sub(self, other)
 
     def __rsub__(self, other):
+        if _direct(self, other):
+            try:
+                return E.Sub.apply(other, self)
+            except ValueError:
+                pass
         return E.sub(other, self)
 
     def __mul__(self, other):
+        if _direct(self, other):
+            try:
+                return E.Mul.apply(self, other)
+            except ValueError:
+                pass
         return E.mul(self, other)
 
     def __rmul__(self, other):
+        if _direct(self, other):
+            try:
+                return E.Mul.apply(other, self)
+            except ValueError:
+                pass
         return E.mul(other, self)
 
     def __truediv__(self, other):
+        if _direct(self, other):
+            try:
+                return E.Div.apply(self, other)
+            except ValueError:
+                pass
         return E.div(self, other)
 
     def __rtruediv__(self, other):
+        if _direct(self, other):
+            try:
+                return E.Div.apply(other, self)
+            except ValueError:
+                pass
         return E.div(other, self)
 
     def __floordiv__(self, other):
@@ -240,7 +297,7 @@ class ArithmeticMethods:
         return E.cosh(self)
 
     def tanh(self):
-        return tanh(self)
+        return Tanh.apply(self) if self._data.dtype.kind == "f" else tanh(self)
 
     # ------------------------------------------------------------------ piecewise
     def abs(self):
@@ -293,7 +350,7 @@ class ArithmeticMethods:
 
     # ------------------------------------------------------------------ activations
     def sigmoid(self):
-        return sigmoid(self)
+        return Sigmoid.apply(self) if self._data.dtype.kind == "f" else sigmoid(self)
 
     def relu(self):
         return relu(self)

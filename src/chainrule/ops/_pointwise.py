@@ -26,10 +26,10 @@ def not_implemented(op: str, x: Tensor) -> NotImplementedError:
 def float_input(x, op: str) -> Tensor:
     """The input of a floating-point op: integer and bool tensors become the default float
     dtype (``exp(int tensor)`` is float32 in PyTorch)."""
+    if isinstance(x, Tensor) and x._data.dtype.kind == "f":
+        return x  # the common case first: no further calls
     require_tensor(x, op)
-    if x._data.dtype.kind != "f":
-        return x.to(default_float_np())
-    return x
+    return x.to(default_float_np())
 
 
 def integer_like(x, op: str, allow_bool: bool = False) -> Tensor | None:

@@ -11,20 +11,33 @@ __all__ = ["linear", "bilinear"]
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x @ W.T + b, for ``x`` of shape (*, in), ``W`` (out, in), ``b`` (out,)."""
+    if isinstance(input, Tensor) and isinstance(weight, Tensor):
+        x, w = input._data, weight._data
+        if (
+            w.ndim == 2
+            and x.ndim
+            and x.shape[-1] == w.shape[1]
+            and x.dtype == w.dtype
+            and x.dtype.kind == "f"
+            and (bias is None or (bias._data.shape == w.shape[:1] and bias._data.dtype == w.dtype))
+        ):
+            return _LinearOp.apply(input, weight, bias)  # the common case: one fused op
+    return _linear_general(input, weight, bias)
+
+
+def _linear_general(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """Everything the fused op does not take: other ranks and dtypes, and the errors."""
+    for name, value in (("input", input), ("weight", weight)):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"linear(): argument '{name}' must be Tensor, not {type(value).__name__}"
+            )
     if input.shape[-1:] != weight.shape[-1:]:
         raise RuntimeError(
             f"linear(): input's last dimension ({list(input.shape)}) must match the weight's "
             f"in_features ({list(weight.shape)}): mat1 and mat2 shapes cannot be multiplied "
             f"({_mat(input.shape)} and {_mat(weight.shape[::-1])})"
         )
-    if (
-        weight.dim() == 2
-        and input.dim() >= 1
-        and input._data.dtype == weight._data.dtype
-        and input._data.dtype.kind == "f"
-        and (bias is None or (bias.shape == weight.shape[:1] and bias.dtype == weight.dtype))
-    ):
-        return _LinearOp.apply(input, weight, bias)  # the common case, fused
     out = input @ weight.t() if weight.dim() == 2 else input @ weight
     return out if bias is None else out + bias
 
