@@ -280,8 +280,10 @@ def _run_all(targets: list, node_buf: dict, leaf_buf: dict, retain_graph: bool, 
                 if node._raw and not graph and node._n_out == 1:
                     out = node._fn.backward(node, grads[0])
                     _route(node, out, grads, False, node_buf, leaf_buf)
+                    out = None
                 else:
                     _run_node(node, grads, graph, node_buf, leaf_buf)
+                grads = None  # the upstream gradient is consumed: let its memory go now
                 if not retain_graph and node._saved:
                     node._release()
             for edge in node._next:

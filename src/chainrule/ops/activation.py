@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _dual as D
 from ._op import Op
 from ._pointwise import float_input, require_tensor
 
@@ -84,7 +85,7 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return g * ~(y <= 0)
+        return D.where(y <= 0, 0.0, g)  # one comparison and one select, no bool inversion
 
 
 def sigmoid(input):
