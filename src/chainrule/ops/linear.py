@@ -38,6 +38,12 @@ class Linear(Op):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
+        if type(g) is np.ndarray and g.ndim == 2:  # the common case, in plain NumPy
+            return (
+                (g @ w if need_x else None),
+                (g.T @ x if need_w else None),
+                (g.sum(axis=0) if need_b else None),
+            )
         gx = gw = gb = None
         if need_x:
             gx = g @ w
