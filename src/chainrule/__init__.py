@@ -38,7 +38,16 @@ from ._dtype import (  # noqa: F401  (public through _dtype.__all__ below)
     uint8,
 )
 from ._random import *  # noqa: F403
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    Function,
+    enable_grad,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_anomaly_enabled,
+    set_grad_enabled,
+)
 from .ops.activation import *  # noqa: F403
 from .ops.diagonal import *  # noqa: F403
 from .ops.einsum import *  # noqa: F403
@@ -77,6 +86,9 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled",
+    "set_anomaly_enabled",
     "dtype",
     "float16",
     "float32",

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..ops import _dual as D
 from ..tensor import Tensor, _wrap
+from . import anomaly as _anomaly
 from .function import Node
 from .grad_mode import state as _grad_state
 
@@ -180,6 +181,9 @@ def run_backward(
                 node_inputs.setdefault(t._grad_fn, []).append((t._output_nr, i))
         useful, execute = _needed(order, set(leaf_inputs), set(node_inputs))
 
+    # anomaly mode: read once per call; it routes every node through the checked runner
+    fast = not graph and not _anomaly.state.enabled
+    run_node = _run_node_anomaly if _anomaly.state.enabled else _run_node
     prev_mode = _grad_state.enabled
     _grad_state.enabled = graph
     try:
@@ -218,11 +222,11 @@ def run_backward(
                         captured[i] = grads[nr]
             if execute is not None and node not in execute:
                 continue
-            if node._raw and not graph and node._n_out == 1:
+            if node._raw and fast and node._n_out == 1:
                 # the common case, without _run_node's generality: a built-in op, arrays
                 _route(node, node._fn.backward(node, grads[0]), grads, False, node_buf, leaf_buf)
             else:
-                _run_node(node, grads, graph, node_buf, leaf_buf)
+                run_node(node, grads, graph, node_buf, leaf_buf)
             if not retain_graph and node._saved:
                 node._release()
     finally:
@@ -236,8 +240,8 @@ def run_backward(
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior."
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior."
                 )
             results.append(None)
         else:
@@ -268,6 +272,8 @@ def _run_all(targets: list, node_buf: dict, leaf_buf: dict, retain_graph: bool, 
                     else:
                         pending[target] = count + 1
     ready = [node for node, count in pending.items() if count == 0]
+    fast = not graph and not _anomaly.state.enabled  # see run_backward
+    run_node = _run_node_anomaly if _anomaly.state.enabled else _run_node
     prev_mode = _grad_state.enabled
     _grad_state.enabled = graph
     try:
@@ -277,12 +283,12 @@ def _run_all(targets: list, node_buf: dict, leaf_buf: dict, retain_graph: bool, 
             if grads is not None:
                 if node._pre_hooks or node._retained:
                     _apply_pre_hooks(node, grads, graph)
-                if node._raw and not graph and node._n_out == 1:
+                if node._raw and fast and node._n_out == 1:
                     out = node._fn.backward(node, grads[0])
                     _route(node, out, grads, False, node_buf, leaf_buf)
                     out = None
                 else:
-                    _run_node(node, grads, graph, node_buf, leaf_buf)
+                    run_node(node, grads, graph, node_buf, leaf_buf)
                 grads = None  # the upstream gradient is consumed: let its memory go now
                 if not retain_graph and node._saved:
                     node._release()
@@ -303,7 +309,9 @@ def _run_all(targets: list, node_buf: dict, leaf_buf: dict, retain_graph: bool, 
         _grad_state.enabled = prev_mode
 
 
-def _run_node(node: Node, grads: list, graph: bool, node_buf: dict, leaf_buf: dict) -> None:
+def _run_node(
+    node: Node, grads: list, graph: bool, node_buf: dict, leaf_buf: dict, check_nan: bool = False
+) -> None:
     """Call one node's backward and route the gradients it returns along its edges."""
     if node._n_out > 1:
         for k, g in enumerate(grads):
@@ -321,7 +329,14 @@ def _run_node(node: Node, grads: list, graph: bool, node_buf: dict, leaf_buf: di
         out = (out,)
     if user:
         out = _check_user_grads(node, out, node._next, graph)
+    if check_nan:  # anomaly mode only
+        _anomaly.check_nan(node, out)
     _route(node, out, grads, graph, node_buf, leaf_buf, user)
+
+
+def _run_node_anomaly(node: Node, grads: list, graph: bool, node_buf: dict, leaf_buf: dict):
+    """``_run_node`` under anomaly mode: NaN gradients raise, errors show the forward line."""
+    _anomaly.run_node(_run_node, node, grads, graph, node_buf, leaf_buf)
 
 
 def _route(node, out, grads, graph, node_buf, leaf_buf, user=False) -> None:
@@ -368,7 +383,7 @@ def _check_user_grads(node: Node, out: tuple, edges: tuple, graph: bool) -> tupl
     checked = []
     for i, g in enumerate(out[:n]):
         if g is not None and not isinstance(g, (Tensor, np.ndarray, np.generic, int, float)):
-            raise TypeError(
+            raise RuntimeError(  # PyTorch's type: "expected Variable or None (got str)"
                 f"function {node.name()} returned a gradient of type {type(g).__name__} at "
                 f"index {i}; expected a Tensor or None"
             )

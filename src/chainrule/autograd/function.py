@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor, _new, _wrap
+from . import anomaly as _anomaly
+from .anomaly import state as _anomaly_state
 from .grad_mode import state as _grad_state
 
 __all__ = ["Function", "FunctionCtx", "Node"]
@@ -61,6 +63,7 @@ class Node:
     _retained: dict | None = None  # {output_nr: weakref}: outputs that called retain_grad()
     _non_diff: frozenset = frozenset()
     _mark_nd: tuple | None = None  # what forward passed to mark_non_differentiable
+    _forward_trace = None  # anomaly mode only: where the node was recorded (anomaly.py)
     _next: tuple = ()
     needs_input_grad: tuple = ()
     materialize_grads = True
@@ -73,7 +76,7 @@ class Node:
     @property
     def saved_tensors(self) -> tuple:
         if self._freed:
-            raise RuntimeError(_FREED_MESSAGE)
+            raise RuntimeError(f"{_FREED_MESSAGE} (The freed values were saved by {self.name()}.)")
         for cell, version in self._saved_ver:
             if cell[0] != version:
                 self._raise_modified(cell[0], version)
@@ -233,6 +236,8 @@ class Function:
                     edges.append(None)
             ctx.needs_input_grad = tuple(needs)
             ctx._next = tuple(edges)
+            if _anomaly_state.enabled:
+                ctx._forward_trace = _anomaly.capture()
         else:
             record = False
             n = len(args)
@@ -315,6 +320,8 @@ def _apply_user(cls, args):
             else:
                 edges.append(None)
         ctx._next = tuple(edges)
+        if _anomaly_state.enabled:
+            ctx._forward_trace = _anomaly.capture()
         _connect_outputs(ctx, outs, results)
         _record_saved(ctx, args, args, outs, results)
     return tuple(results) if type(out) is tuple else results[0]
