@@ -284,11 +284,15 @@ def _run_all(targets: list, node_buf: dict, leaf_buf: dict, retain_graph: bool, 
                 if node._pre_hooks or node._retained:
                     _apply_pre_hooks(node, grads, graph)
                 if node._raw and fast and node._n_out == 1:
-                    out = node._fn.backward(node, grads[0])
-                    _route(node, out, grads, False, node_buf, leaf_buf)
-                    out = None
-                else:
-                    run_node(node, grads, graph, node_buf, leaf_buf)
+                    g_in = grads[0]
+                    grads = None
+                    out = node._fn.backward(node, g_in)
+                    _route_ready(node, out, g_in, node_buf, leaf_buf, pending, ready)
+                    out = g_in = None  # consumed: let the memory go now
+                    if not retain_graph and node._saved:
+                        node._release()
+                    continue  # _route_ready also did the consumer counting below
+                run_node(node, grads, graph, node_buf, leaf_buf)
                 grads = None  # the upstream gradient is consumed: let its memory go now
                 if not retain_graph and node._saved:
                     node._release()
@@ -370,6 +374,45 @@ def _route(node, out, grads, graph, node_buf, leaf_buf, user=False) -> None:
                 slot = node_buf[target] = [None] * target._n_out
             prev = slot[nr]
             slot[nr] = g if prev is None else prev + g
+
+
+def _route_ready(node, out, g_in, node_buf, leaf_buf, pending: dict, ready: list) -> None:
+    """``_route`` for the common case (a built-in op on arrays, one upstream gradient
+    ``g_in``), fused with Kahn's bookkeeping: every input node loses one pending consumer,
+    and joins ``ready`` when it has none left. One pass over the edges instead of two."""
+    if type(out) is not tuple:
+        out = (out,)
+    n_out = len(out)
+    i = 0
+    for edge in node._next:
+        if edge is not None:
+            target, nr, shape, dtype = edge
+            g = out[i] if i < n_out else None
+            is_node = isinstance(target, Node)
+            if g is not None:
+                if type(g) is not np.ndarray or g.shape != shape or g.dtype != dtype:
+                    g = _reduce(g, shape, dtype, node, i, False)
+                if is_node:
+                    slot = node_buf.get(target)
+                    if slot is None:
+                        slot = node_buf[target] = [None] * target._n_out
+                    prev = slot[nr]
+                    slot[nr] = g if prev is None else prev + g
+                else:
+                    ent = leaf_buf.get(target)
+                    if ent is None:
+                        # owned: a fresh array, not the upstream gradient passed through and
+                        # not a view of anything (see _route)
+                        leaf_buf[target] = [g, g.base is None and g is not g_in]
+                    else:
+                        ent[0] = ent[0] + g
+                        ent[1] = True
+            if is_node:
+                count = pending[target] - 1
+                pending[target] = count
+                if not count:
+                    ready.append(target)
+        i += 1
 
 
 def _check_user_grads(node: Node, out: tuple, edges: tuple, graph: bool) -> tuple:
