@@ -83,7 +83,8 @@ def _as_array(data, np_dtype) -> np.ndarray:
         data = data._data
     elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
         data = [x._data if isinstance(x, Tensor) else x for x in data]
-    return np.array(data, dtype=np_dtype, copy=True)
+    with np.errstate(over="ignore"):  # out-of-range values become inf, as in PyTorch
+        return np.array(data, dtype=np_dtype, copy=True)
 
 
 def _infer_np_dtype(data) -> np.dtype:

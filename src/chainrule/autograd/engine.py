@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops import _dual as D
+from ..ops._quiet import quiet
 from ..tensor import Tensor, _wrap
 from . import anomaly as _anomaly
 from .function import Node
@@ -131,7 +132,14 @@ def _accumulate(leaf: Tensor, g, owned: bool, graph: bool) -> None:
         np.add(old._data, g, out=old._data)
 
 
-def run_backward(
+def run_backward(*args, **kwargs):
+    """The engine, with NumPy's floating-point warnings off: PyTorch's backward never warns
+    (inf and -inf gradients meeting sum to nan silently). See ``_run_backward``."""
+    with quiet():
+        return _run_backward(*args, **kwargs)
+
+
+def _run_backward(
     roots: list,
     seeds: list,
     retain_graph: bool,

@@ -15,6 +15,7 @@ This module also gathers the whole elementwise family's public names, so that
 from __future__ import annotations
 
 import numbers
+import operator
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from ._pointwise import (
     require_tensor,
     result_dtype,
 )
+from ._quiet import quiet, quietly
 from ._util import float_operands, promote
 
 # The public functions (``chainrule.<name>``); the classes are the ops themselves.
@@ -113,13 +115,14 @@ class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        return a / b
+        return quietly(operator.truediv, a, b)  # x / 0 is +-inf and 0 / 0 nan, silently
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+        with quiet():
+            return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
 
 
 class Neg(Op):
@@ -152,7 +155,7 @@ class PowScalar(Op):
     def forward(ctx, x, p):
         ctx.save_for_backward(x)
         ctx.p = p
-        return x**p
+        return quietly(operator.pow, x, p)  # overflow, 0 ** -1 and (-2) ** 0.5: inf, nan
 
     @staticmethod
     def backward(ctx, g):
@@ -160,7 +163,8 @@ class PowScalar(Op):
         p = ctx.p
         if p == 0:
             return D.zeros_like(g), None
-        return g * p * x ** (p - 1), None
+        with quiet():
+            return g * p * x ** (p - 1), None
 
 
 class Pow(Op):
@@ -176,12 +180,17 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        y = a**b
+        y = quietly(operator.pow, a, b)
         ctx.save_for_backward(a, b, y)
         return y
 
     @staticmethod
     def backward(ctx, g):
+        with quiet():
+            return Pow._gradients(ctx, g)
+
+    @staticmethod
+    def _gradients(ctx, g):
         a, b, y = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
@@ -368,7 +377,9 @@ subtract, multiply, divide, negative = sub, mul, div, neg
 from . import _dual as D  # noqa: E402
 from . import exponential, logic, minmax, rounding, trig  # noqa: E402
 from .exponential import *  # noqa: E402, F403
-from .exponential import Exp, Log  # noqa: E402, F401  (ops/_dual.py reaches them through here)
+
+# (ops/_dual.py reaches Exp and Log through here)
+from .exponential import Exp, Log  # noqa: E402, F401
 from .logic import *  # noqa: E402, F403
 from .minmax import *  # noqa: E402, F403
 from .rounding import *  # noqa: E402, F403

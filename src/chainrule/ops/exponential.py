@@ -10,6 +10,7 @@ import numpy as np
 from . import _dual as D
 from ._op import Op
 from ._pointwise import apply_broadcasting, float_input, not_implemented, require_tensor
+from ._quiet import quiet, quietly
 from ._util import promote
 
 # The public functions (``chainrule.<name>``); the classes are the ops themselves.
@@ -44,14 +45,15 @@ class Exp(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.exp(x)
+        y = quietly(np.exp, x)  # overflows to inf beyond ~88.7 (float32) / ~709 (float64)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return g * y
+        with quiet():  # 0 * inf: nan, as in PyTorch
+            return g * y
 
 
 class Exp2(Op):
@@ -64,15 +66,15 @@ class Exp2(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(over="ignore"):
-            y = np.exp2(x)
+        y = quietly(np.exp2, x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return g * y * _LN2
+        with quiet():
+            return g * y * _LN2
 
 
 class Expm1(Op):
@@ -85,15 +87,15 @@ class Expm1(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(over="ignore"):
-            y = np.expm1(x)
+        y = quietly(np.expm1, x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return g * (y + 1)
+        with quiet():
+            return g * (y + 1)
 
 
 class Log(Op):
@@ -107,12 +109,12 @@ class Log(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log(x)
+        return quietly(np.log, x)  # -inf at 0, nan below
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():
             return g / x
 
 
@@ -127,13 +129,12 @@ class Log2(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log2(x)
+        return quietly(np.log2, x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():
             return g / (x * _LN2)
 
 
@@ -148,13 +149,12 @@ class Log10(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log10(x)
+        return quietly(np.log10, x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():
             return g / (x * _LN10)
 
 
@@ -169,13 +169,12 @@ class Log1p(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log1p(x)
+        return quietly(np.log1p, x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():
             return g / (x + 1)
 
 
@@ -193,13 +192,13 @@ class Logaddexp(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.logaddexp(a, b)
+        return quietly(np.logaddexp, a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(invalid="ignore"):  # inf - inf when both inputs are the same infinity
+        with quiet():  # inf - inf when both inputs are the same infinity
             ga = g * D.sigmoid(a - b) if need_a else None
             gb = g * D.sigmoid(b - a) if need_b else None
         return ga, gb
@@ -215,14 +214,14 @@ class Sqrt(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.sqrt(x)
+        y = quietly(np.sqrt, x)  # nan below 0
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():
             return g / (2 * y)
 
 
@@ -236,7 +235,7 @@ class Rsqrt(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():  # inf at 0, nan below
             y = 1 / np.sqrt(x)
         ctx.save_for_backward(y)
         return y
@@ -244,7 +243,8 @@ class Rsqrt(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return -0.5 * g * y * y * y
+        with quiet():
+            return -0.5 * g * y * y * y
 
 
 class Square(Op):
@@ -258,12 +258,13 @@ class Square(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.square(x)
+        return quietly(np.square, x)  # overflows to inf beyond ~1.8e19 (float32)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return 2 * g * x
+        with quiet():
+            return 2 * g * x
 
 
 class Reciprocal(Op):
@@ -276,15 +277,15 @@ class Reciprocal(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(divide="ignore"):
-            y = np.reciprocal(x)
+        y = quietly(np.reciprocal, x)  # inf at 0
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return -g * y * y
+        with quiet():
+            return -g * y * y
 
 
 _erf = np.frompyfunc(math.erf, 1, 1)
@@ -309,7 +310,8 @@ class Erf(Op):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * _TWO_OVER_SQRT_PI * D.exp(-(x * x))
+        with quiet():  # x * x overflows for |x| > ~1.8e19 (float32): exp(-inf) = 0
+            return g * _TWO_OVER_SQRT_PI * D.exp(-(x * x))
 
 
 # ---------------------------------------------------------------- public functions

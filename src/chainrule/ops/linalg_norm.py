@@ -13,6 +13,7 @@ from .._dtype import to_numpy_dtype
 from ..tensor import Tensor, _check_dim
 from . import _dual as D
 from ._op import Op
+from ._quiet import quiet
 from ._util import normalize_dims
 from .shape import transpose
 
@@ -49,7 +50,14 @@ class VectorNorm(Op):
     @staticmethod
     def forward(ctx, x, p, dims, keepdim):
         ctx.p, ctx.dims, ctx.keepdim, ctx.shape = p, dims, keepdim, x.shape
-        a = np.abs(x)
+        with quiet():  # PyTorch does not rescale: near float32's limits the norm is inf
+            y = VectorNorm._norm(np.abs(x), p, dims, keepdim)
+        y = np.asarray(y, dtype=x.dtype)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def _norm(a, p, dims, keepdim):
         if p == 2:
             y = np.sqrt(np.sum(a * a, axis=dims, keepdims=keepdim))
         elif p == 1:
@@ -59,16 +67,18 @@ class VectorNorm(Op):
         elif p == -math.inf:
             y = np.min(a, axis=dims, keepdims=keepdim)
         elif p == 0:
-            y = np.sum(a != 0, axis=dims, keepdims=keepdim).astype(x.dtype)
-        else:
-            with np.errstate(divide="ignore"):  # 0 ** negative p is inf: the norm is then 0
-                y = np.sum(a**p, axis=dims, keepdims=keepdim) ** (1.0 / p)
-        y = np.asarray(y, dtype=x.dtype)
-        ctx.save_for_backward(x, y)
+            y = np.sum(a != 0, axis=dims, keepdims=keepdim).astype(a.dtype)
+        else:  # 0 ** negative p is inf: the norm is then 0
+            y = np.sum(a**p, axis=dims, keepdims=keepdim) ** (1.0 / p)
         return y
 
     @staticmethod
     def backward(ctx, g):
+        with quiet():  # inf / inf and inf * 0 where the norm overflowed: nan, as in PyTorch
+            return VectorNorm._gradient(ctx, g)
+
+    @staticmethod
+    def _gradient(ctx, g):
         x, y = ctx.saved_tensors
         p, dims = ctx.p, ctx.dims
         if not ctx.keepdim:

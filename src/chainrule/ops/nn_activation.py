@@ -20,6 +20,7 @@ import numpy as np
 from ..tensor import Tensor
 from . import _dual as D
 from ._op import Op
+from ._quiet import quiet
 from .activation import Tanh
 from .exponential import Erf
 
@@ -42,7 +43,11 @@ def _erf(x):
 def softplus_array(x: np.ndarray, beta, threshold) -> np.ndarray:
     """PyTorch's softplus on an array: x where beta * x > threshold, else
     log1p(exp(beta * x)) / beta (exp's argument is capped, so it never overflows)."""
-    bx = x * beta
+    if beta == 1:
+        bx = x
+    else:
+        with quiet():  # beta * x may overflow near float32's limits: inf > threshold, as torch
+            bx = x * beta
     soft = np.log1p(np.exp(np.minimum(bx, threshold))) / beta
     return np.where(bx > threshold, x, soft)
 
@@ -129,8 +134,9 @@ class Gelu(Op):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         cdf = 0.5 * (1.0 + _erf(x * _SQRT_HALF)) if isinstance(x, Tensor) else ctx.cdf
-        pdf = D.exp(x * x * -0.5) * _INV_SQRT_2PI
-        return g * (cdf + x * pdf)
+        with quiet():  # x * x overflows beyond ~1.8e19 (float32), where pdf is 0 anyway
+            pdf = D.exp(x * x * -0.5) * _INV_SQRT_2PI
+            return g * (cdf + x * pdf)
 
 
 class GeluTanh(Op):
@@ -151,13 +157,13 @@ class GeluTanh(Op):
     def forward(ctx, x):
         if any(ctx.needs_input_grad):
             ctx.save_for_backward(x)
-        with np.errstate(over="ignore"):
+        with quiet():
             return x * D.sigmoid((x + _TANH_C * (x * x * x)) * (2.0 * _TANH_K))
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with np.errstate(over="ignore", invalid="ignore"):
+        with quiet():
             x_sq = x * x
             s = D.sigmoid((x + x_sq * x * _TANH_C) * (2.0 * _TANH_K))
             du = (x_sq * (3.0 * _TANH_C) + 1.0) * (2.0 * _TANH_K)
@@ -200,14 +206,17 @@ class Softplus(Op):
     @staticmethod
     def forward(ctx, x, beta, threshold):
         if any(ctx.needs_input_grad):
-            ctx.linear, ctx.beta = x * beta > threshold, beta
+            with quiet():  # beta * x may overflow near float32's limits
+                ctx.linear = x * beta > threshold
+            ctx.beta = beta
             ctx.save_for_backward(x)
         return softplus_array(x, beta, threshold)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return D.where(ctx.linear, g, g * D.sigmoid(x * ctx.beta)), None, None
+        with quiet():  # x * beta overflows near float32's limits (where the mask picks g)
+            return D.where(ctx.linear, g, g * D.sigmoid(x * ctx.beta)), None, None
 
 
 class LogSigmoid(Op):

@@ -15,6 +15,7 @@ from .._dtype import to_numpy_dtype
 from ..tensor import Tensor, _check_dim, _wrap
 from . import _dual as D
 from ._op import Op
+from ._quiet import quiet
 from ._util import normalize_dims
 
 # The public functions (``chainrule.<name>``); the classes are the ops themselves.
@@ -107,7 +108,8 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        return np.asarray(x.sum(axis=dims, keepdims=keepdim, dtype=x.dtype))
+        with quiet():  # a sum of finite values may overflow to inf: silent, as in PyTorch
+            return np.asarray(x.sum(axis=dims, keepdims=keepdim, dtype=x.dtype))
 
     @staticmethod
     def backward(ctx, g):
@@ -132,10 +134,10 @@ class Mean(Op):
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         ctx.n = _count(x.shape, dims)
-        total = np.asarray(x.sum(axis=dims, keepdims=keepdim))
         if ctx.n == 0:  # the mean of nothing is nan (PyTorch's answer, without a warning)
-            return np.full(total.shape, np.nan, x.dtype)
-        return np.asarray(x.mean(axis=dims, keepdims=keepdim))
+            return np.full(_out_shape(x.shape, dims, keepdim), np.nan, x.dtype)
+        with quiet():  # the sum inside may overflow to inf: silent, as in PyTorch
+            return np.asarray(x.mean(axis=dims, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, g):

@@ -8,6 +8,7 @@ import numpy as np
 from . import _dual as D
 from ._op import Op
 from ._pointwise import float_binary, float_input, require_tensor
+from ._quiet import quiet, quietly
 
 # The public functions (``chainrule.<name>``); the classes are the ops themselves.
 __all__ = [
@@ -38,12 +39,13 @@ class Sin(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.sin(x)
+        return quietly(np.sin, x)  # nan at +-inf
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * D.cos(x)
+        with quiet():
+            return g * D.cos(x)
 
 
 class Cos(Op):
@@ -57,12 +59,13 @@ class Cos(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.cos(x)
+        return quietly(np.cos, x)  # nan at +-inf
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return -g * D.sin(x)
+        with quiet():
+            return -g * D.sin(x)
 
 
 class Tan(Op):
@@ -75,14 +78,15 @@ class Tan(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.tan(x)
+        y = quietly(np.tan, x)  # nan at +-inf
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return g * (1 + y * y)
+        with quiet():  # y * y overflows near the poles
+            return g * (1 + y * y)
 
 
 class Asin(Op):
@@ -96,13 +100,12 @@ class Asin(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):
-            return np.arcsin(x)
+        return quietly(np.arcsin, x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():
             return g / D.sqrt(1 - x * x)
 
 
@@ -117,13 +120,12 @@ class Acos(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):
-            return np.arccos(x)
+        return quietly(np.arccos, x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with quiet():
             return -g / D.sqrt(1 - x * x)
 
 
@@ -143,7 +145,8 @@ class Atan(Op):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g / (1 + x * x)
+        with quiet():  # x * x overflows for |x| > ~1.8e19 (float32): the gradient is then 0
+            return g / (1 + x * x)
 
 
 class Atan2(Op):
@@ -164,10 +167,11 @@ class Atan2(Op):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        r2 = a * a + b * b
-        origin = r2 == 0
-        inv_r2 = D.where(origin, 0.0, 1 / D.where(origin, 1.0, r2))
-        return (g * b * inv_r2 if need_a else None), (-g * a * inv_r2 if need_b else None)
+        with quiet():  # a * a + b * b overflows for float32 inputs beyond ~1.8e19
+            r2 = a * a + b * b
+            origin = r2 == 0
+            inv_r2 = D.where(origin, 0.0, 1 / D.where(origin, 1.0, r2))
+            return (g * b * inv_r2 if need_a else None), (-g * a * inv_r2 if need_b else None)
 
 
 class Sinh(Op):
@@ -181,13 +185,12 @@ class Sinh(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(over="ignore"):
-            return np.sinh(x)
+        return quietly(np.sinh, x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):
+        with quiet():
             return g * D.cosh(x)
 
 
@@ -202,13 +205,12 @@ class Cosh(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(over="ignore"):
-            return np.cosh(x)
+        return quietly(np.cosh, x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):
+        with quiet():
             return g * D.sinh(x)
 
 

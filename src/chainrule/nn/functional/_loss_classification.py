@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ...ops._quiet import quiet
 from ...ops.exponential import logaddexp
 from ...ops.loss import BinaryCrossEntropy, NllLoss
 from ...ops.minmax import where
@@ -311,11 +312,13 @@ def binary_cross_entropy_with_logits(
             check_broadcasts_to(w, shape, "binary_cross_entropy_with_logits", name)
     x, t = input, target
     softplus_neg = logaddexp(_wrap(np.zeros((), x._data.dtype)), -x)
-    if pos_weight is not None:
-        softplus_neg = softplus_neg * ((pos_weight - 1) * t + 1).to(x._data.dtype)
-    # PyTorch accumulates in place into (1 - target): the loss has the target's dtype, and
-    # so does the weight's product.
-    loss = ((1 - t) * x + softplus_neg).to(t._data.dtype)
+    # Near float32's limits the products overflow to inf, as PyTorch's do (silently).
+    with quiet():
+        if pos_weight is not None:
+            softplus_neg = softplus_neg * ((pos_weight - 1) * t + 1).to(x._data.dtype)
+        # PyTorch accumulates in place into (1 - target): the loss has the target's dtype,
+        # and so does the weight's product.
+        loss = ((1 - t) * x + softplus_neg).to(t._data.dtype)
     if weight is not None:
         loss = loss * weight.to(t._data.dtype)
     return apply_reduction(loss, reduction)
