@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: demo test bench lint docs figures clean
+.PHONY: demo test bench fuzz lint docs figures clean
 
 # A stamp file per install flavour, so `make test` after `make demo` adds the test extra.
 $(VENV)/.stamp-base: pyproject.toml
@@ -32,6 +32,11 @@ test: $(VENV)/.stamp-test
 # The side-by-side speed and memory harness (benchmarks/README.md); about 3 minutes.
 bench: $(VENV)/.stamp-test
 	$(PY) -m benchmarks
+
+# The long differential fuzzing run against PyTorch (tests/fuzz/FINDINGS.md logs each one):
+# make fuzz PROGRAMS=100000 SEED=1000000
+fuzz: $(VENV)/.stamp-test
+	$(PY) -m tests.fuzz --programs $(or $(PROGRAMS),20000) --seed $(or $(SEED),0)
 
 lint: $(VENV)/.stamp-test
 	$(PIP) install --quiet ruff

@@ -248,6 +248,8 @@ class Function:
             if cls._view:  # e.g. split: every piece is a view of the input
                 for r in results:
                     _share_version(args[0], r)
+                    if not record and args[0]._requires_grad:  # made under no_grad
+                        r._requires_grad = True
             if record:
                 _connect_outputs(ctx, out, results)
                 _record_saved(ctx, args, values, out, results)
@@ -263,6 +265,8 @@ class Function:
         t._hooks = None
         if cls._view:
             _share_version(args[0], t)
+            if not record and args[0]._requires_grad:  # a view made under no_grad: as in
+                t._requires_grad = True  # PyTorch, a leaf that requires grad
         if record:
             if data.dtype.kind == "f" and ctx._mark_nd is None:
                 t._grad_fn = ctx

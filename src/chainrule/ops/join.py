@@ -51,14 +51,24 @@ class Cat(Op):
 
     @staticmethod
     def forward(ctx, dim, *xs):
-        ctx.dim, ctx.sizes = dim, [x.shape[dim] for x in xs]
-        return np.concatenate(xs, axis=dim)
+        # NOTE: 1-D empty inputs (shape [0]) are skipped, as in PyTorch, but stay inputs of
+        # the node, so they still require grad and receive an empty gradient. The result is
+        # C-ordered as PyTorch's is (NumPy keeps a transposed layout, and view() would then
+        # refuse what PyTorch allows).
+        joined = [x for x in xs if x.shape != (0,)] or list(xs[:1])
+        ctx.dim = dim
+        ctx.sizes = [None if x.shape == (0,) and x is not joined[0] else x.shape[dim] for x in xs]
+        y = np.concatenate(joined, axis=dim)
+        return y if y.flags.c_contiguous else np.ascontiguousarray(y)
 
     @staticmethod
     def backward(ctx, g):
         lead = (slice(None),) * ctx.dim
         grads, start = [None], 0
         for size, need in zip(ctx.sizes, ctx.needs_input_grad[1:]):
+            if size is None:  # a skipped 1-D empty input
+                grads.append(np.zeros(0) if need else None)  # the engine casts it
+                continue
             key = lead + (slice(start, start + size), Ellipsis)
             grads.append(D.index(g, key) if need else None)
             start += size
@@ -245,7 +255,7 @@ def cat(tensors, dim: int = 0):
                     f"{a} but got size {b} for tensor number {i} in the list (tensor number "
                     f"{ref} has shape {list(first)})."
                 )
-    return Cat.apply(d, *(t for _, t in kept))
+    return Cat.apply(d, *tensors)
 
 
 concat = cat
@@ -341,6 +351,8 @@ def _int_args(args: tuple, op: str) -> tuple:
 
 def repeat(input: Tensor, *sizes):
     """Tile ``input`` ``sizes[i]`` times along each dim; extra leading sizes add dims."""
+    if not sizes:
+        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
     reps = _int_args(sizes, "repeat")
     if len(reps) < input._data.ndim:
         raise RuntimeError(

@@ -29,6 +29,15 @@ from ._util import promote
 __all__ = ["maximum", "minimum", "clamp", "clip", "where"]
 
 
+def _share(ctx, g):
+    """maximum/minimum backward: each input's share of g. A select, not a product, so that
+    the input that lost gets exactly 0 even where g is NaN or inf (as in PyTorch)."""
+    need_a, need_b = ctx.needs_input_grad
+    ga = D.where(ctx.weight_a == 0, 0.0, g * ctx.weight_a) if need_a else None
+    gb = D.where(ctx.weight_b == 0, 0.0, g * ctx.weight_b) if need_b else None
+    return ga, gb
+
+
 def _tie_weights(a, b, loses, dtype) -> np.ndarray:
     """The share of the gradient one input of maximum/minimum gets: 1 where it was chosen
     (also where either is NaN), 1/2 at a tie, 0 where ``loses`` (the other was chosen)."""
@@ -56,8 +65,7 @@ class Maximum(Op):
 
     @staticmethod
     def backward(ctx, g):
-        need_a, need_b = ctx.needs_input_grad
-        return (g * ctx.weight_a if need_a else None), (g * ctx.weight_b if need_b else None)
+        return _share(ctx, g)
 
 
 class Minimum(Op):
@@ -80,8 +88,7 @@ class Minimum(Op):
 
     @staticmethod
     def backward(ctx, g):
-        need_a, need_b = ctx.needs_input_grad
-        return (g * ctx.weight_a if need_a else None), (g * ctx.weight_b if need_b else None)
+        return _share(ctx, g)
 
 
 class Clamp(Op):

@@ -273,6 +273,8 @@ def unsqueeze(input: Tensor, dim: int):
 # ---------------------------------------------------------------- broadcasting
 def expand(input: Tensor, *sizes):
     """A view with size-1 dims repeated to ``sizes`` (-1 keeps a size; new dims lead)."""
+    if not sizes:
+        raise TypeError('expand() missing 1 required positional arguments: "size"')
     sizes = _parse_shape(sizes, "expand")
     src = input._data.shape
     if len(sizes) < len(src):
