@@ -289,3 +289,22 @@ def test_numpy_error_state_is_restored():
             raise ValueError
         assert np.geterr()["divide"] == "raise"
     assert np.geterr() == before
+
+
+def test_add_sub_mul_overflow_is_silent_for_the_user():
+    """+ - * that overflow (or give inf - inf) return inf/nan as PyTorch does, and print no
+    NumPy warning. Run in a fresh interpreter: pytest's own "error" filter for
+    RuntimeWarning (pyproject.toml) would otherwise take precedence over chainrule's."""
+    import subprocess
+    import sys
+
+    code = (
+        "import chainrule as c\n"
+        "x = c.tensor([3e38], requires_grad=True)\n"
+        "y = x * 10; z = x + x; w = x - (-x); v = y - y\n"
+        "print(y.item(), z.item(), w.item(), v.item())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["inf", "inf", "inf", "nan"]
+    assert result.stderr == ""  # no RuntimeWarning reached the user

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numbers
 import operator
+import warnings
 
 import numpy as np
 
@@ -47,6 +48,13 @@ __all__ = [
     "pow",
     "lerp",
 ]
+
+
+# NOTE: + - * are the hottest ops; guarding every call with quiet() (ops/_quiet.py) would
+# add about 13% to each. Their only possible NumPy warnings are overflow and inf - inf, which
+# PyTorch turns into inf and nan silently; one warnings filter for this module drops them at
+# no per-call cost (NumPy attributes the warning to the forward formula's line here).
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"chainrule\.ops\.elementwise$")
 
 
 class Add(Op):
