@@ -186,3 +186,19 @@ def test_view_after_cat_of_transposed_tensors():
     assert out[0][0]
     np.testing.assert_array_equal(out[0][1], out[1][1])
     np.testing.assert_array_equal(out[0][2], out[1][2])
+
+
+def test_reshape_that_copies_under_no_grad_does_not_require_grad():
+    """Seed 712641 (after the F3 fix): reshape is a view op that may copy; PyTorch's copy
+    made under no_grad does not require grad, its view does."""
+    import torch
+
+    import chainrule
+
+    base = np.arange(12, dtype=np.float32).reshape(3, 4)
+    for lib in (chainrule, torch):
+        x = lib.tensor(base, requires_grad=True)
+        with lib.no_grad():
+            copied = x.t().reshape(12)  # a transposed tensor cannot be viewed flat: a copy
+            viewed = x.reshape(12)  # a contiguous one can: a view
+        assert (copied.requires_grad, viewed.requires_grad) == (False, True), lib.__name__

@@ -67,7 +67,9 @@ def _torch_quirk(spec, values, layouts, no_grad) -> bool:
     """
     if spec.name.startswith("matmul") and any(v.numel() == 0 for v in values):
         return values[0].dtype != values[1].dtype
-    if spec.name == "view" or (spec.name == "contiguous" and no_grad):
+    # reshape/flatten under no_grad likewise: a view of a tensor that requires grad requires
+    # grad, a copy does not, and which one you get depends on the strides.
+    if spec.name == "view" or (no_grad and spec.name in ("contiguous", "reshape", "flatten")):
         return not layouts[0]
     return False
 

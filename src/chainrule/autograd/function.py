@@ -248,8 +248,8 @@ class Function:
             if cls._view:  # e.g. split: every piece is a view of the input
                 for r in results:
                     _share_version(args[0], r)
-                    if not record and args[0]._requires_grad:  # made under no_grad
-                        r._requires_grad = True
+                    if not record and args[0]._requires_grad and _aliases(r, args[0]):
+                        r._requires_grad = True  # a view made under no_grad (see below)
             if record:
                 _connect_outputs(ctx, out, results)
                 _record_saved(ctx, args, values, out, results)
@@ -265,8 +265,10 @@ class Function:
         t._hooks = None
         if cls._view:
             _share_version(args[0], t)
-            if not record and args[0]._requires_grad:  # a view made under no_grad: as in
-                t._requires_grad = True  # PyTorch, a leaf that requires grad
+            if not record and args[0]._requires_grad and _aliases(t, args[0]):
+                # a real view made under no_grad of a tensor that requires grad is, as in
+                # PyTorch, a leaf that requires grad (a copy, e.g. reshape's, is not)
+                t._requires_grad = True
         if record:
             if data.dtype.kind == "f" and ctx._mark_nd is None:
                 t._grad_fn = ctx
@@ -329,6 +331,12 @@ def _apply_user(cls, args):
         _connect_outputs(ctx, outs, results)
         _record_saved(ctx, args, args, outs, results)
     return tuple(results) if type(out) is tuple else results[0]
+
+
+def _aliases(view: Tensor, base: Tensor) -> bool:
+    """Whether ``view`` shares memory with ``base`` (a view op may have copied). An empty
+    result holds no memory; PyTorch always views those."""
+    return view._data.size == 0 or np.may_share_memory(view._data, base._data)
 
 
 def _share_version(base: Tensor, view: Tensor) -> None:
