@@ -20,6 +20,39 @@ def _direct(t, other) -> bool:
     return isinstance(other, Tensor) and other._data.dtype == d
 
 
+def _operator(op, function, name: str, reflected: bool = False):
+    """A binary operator method: ``op.apply`` directly when ``_direct`` allows, else the
+    public ``function`` (which promotes dtypes and raises PyTorch's errors).
+
+    NOTE: a floating tensor with a tensor of the same dtype or a Python number needs no
+    promotion (NumPy's rules agree with PyTorch's there), so it skips argument handling. A
+    broadcast mismatch raises ValueError in NumPy and falls through to ``function``, which
+    raises PyTorch's RuntimeError naming the shapes.
+    """
+    if reflected:
+
+        def method(self, other):
+            if _direct(self, other):
+                try:
+                    return op.apply(other, self)
+                except ValueError:
+                    pass
+            return function(other, self)
+
+    else:
+
+        def method(self, other):
+            if _direct(self, other):
+                try:
+                    return op.apply(self, other)
+                except ValueError:
+                    pass
+            return function(self, other)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
 class ArithmeticMethods:
     """Installed on Tensor by ``_methods.install``; each method is one line calling an op
     (``E`` is ``ops/elementwise.py``, which gathers the whole elementwise family)."""
@@ -27,73 +60,15 @@ class ArithmeticMethods:
     __slots__ = ()
 
     # ------------------------------------------------------------------ operators
-    # NOTE: + - * / are the hottest calls in any model, so each first tries a direct path:
-    # a floating tensor with a tensor of the same dtype or a Python number needs no dtype
-    # promotion (NumPy's rules agree with PyTorch's there) and goes straight to the op. A
-    # broadcast mismatch falls through to the full function, which raises PyTorch's error.
-    def __add__(self, other):
-        if _direct(self, other):
-            try:
-                return E.Add.apply(self, other)
-            except ValueError:
-                pass
-        return E.add(self, other)
-
-    def __radd__(self, other):
-        if _direct(self, other):
-            try:
-                return E.Add.apply(other, self)
-            except ValueError:
-                pass
-        return E.add(other, self)
-
-    def __sub__(self, other):
-        if _direct(self, other):
-            try:
-                return E.Sub.apply(self, other)
-            except ValueError:
-                pass
-        return E.sub(self, other)
-
-    def __rsub__(self, other):
-        if _direct(self, other):
-            try:
-                return E.Sub.apply(other, self)
-            except ValueError:
-                pass
-        return E.sub(other, self)
-
-    def __mul__(self, other):
-        if _direct(self, other):
-            try:
-                return E.Mul.apply(self, other)
-            except ValueError:
-                pass
-        return E.mul(self, other)
-
-    def __rmul__(self, other):
-        if _direct(self, other):
-            try:
-                return E.Mul.apply(other, self)
-            except ValueError:
-                pass
-        return E.mul(other, self)
-
-    def __truediv__(self, other):
-        if _direct(self, other):
-            try:
-                return E.Div.apply(self, other)
-            except ValueError:
-                pass
-        return E.div(self, other)
-
-    def __rtruediv__(self, other):
-        if _direct(self, other):
-            try:
-                return E.Div.apply(other, self)
-            except ValueError:
-                pass
-        return E.div(other, self)
+    # + - * / are the hottest calls in any model: see _operator for their direct path.
+    __add__ = _operator(E.Add, E.add, "__add__")
+    __radd__ = _operator(E.Add, E.add, "__radd__", reflected=True)
+    __sub__ = _operator(E.Sub, E.sub, "__sub__")
+    __rsub__ = _operator(E.Sub, E.sub, "__rsub__", reflected=True)
+    __mul__ = _operator(E.Mul, E.mul, "__mul__")
+    __rmul__ = _operator(E.Mul, E.mul, "__rmul__", reflected=True)
+    __truediv__ = _operator(E.Div, E.div, "__truediv__")
+    __rtruediv__ = _operator(E.Div, E.div, "__rtruediv__", reflected=True)
 
     def __floordiv__(self, other):
         return E.floor_divide(self, other)

@@ -134,7 +134,8 @@ def _accumulate(leaf: Tensor, g, owned: bool, graph: bool) -> None:
 
 def run_backward(*args, **kwargs):
     """The engine, with NumPy's floating-point warnings off: PyTorch's backward never warns
-    (inf and -inf gradients meeting sum to nan silently). See ``_run_backward``."""
+    (inf and -inf gradients meeting sum to nan silently). This one guard covers every op's
+    backward formula, so none of them needs its own. See ``_run_backward``."""
     with quiet():
         return _run_backward(*args, **kwargs)
 

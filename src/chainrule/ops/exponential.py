@@ -52,8 +52,7 @@ class Exp(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        with quiet():  # 0 * inf: nan, as in PyTorch
-            return g * y
+        return g * y
 
 
 class Exp2(Op):
@@ -73,8 +72,7 @@ class Exp2(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        with quiet():
-            return g * y * _LN2
+        return g * y * _LN2
 
 
 class Expm1(Op):
@@ -94,8 +92,7 @@ class Expm1(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        with quiet():
-            return g * (y + 1)
+        return g * (y + 1)
 
 
 class Log(Op):
@@ -114,8 +111,7 @@ class Log(Op):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with quiet():
-            return g / x
+        return g / x
 
 
 class Log2(Op):
@@ -134,8 +130,7 @@ class Log2(Op):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with quiet():
-            return g / (x * _LN2)
+        return g / (x * _LN2)
 
 
 class Log10(Op):
@@ -154,8 +149,7 @@ class Log10(Op):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with quiet():
-            return g / (x * _LN10)
+        return g / (x * _LN10)
 
 
 class Log1p(Op):
@@ -174,8 +168,7 @@ class Log1p(Op):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with quiet():
-            return g / (x + 1)
+        return g / (x + 1)
 
 
 class Logaddexp(Op):
@@ -198,9 +191,8 @@ class Logaddexp(Op):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with quiet():  # inf - inf when both inputs are the same infinity
-            ga = g * D.sigmoid(a - b) if need_a else None
-            gb = g * D.sigmoid(b - a) if need_b else None
+        ga = g * D.sigmoid(a - b) if need_a else None
+        gb = g * D.sigmoid(b - a) if need_b else None
         return ga, gb
 
 
@@ -221,8 +213,7 @@ class Sqrt(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        with quiet():
-            return g / (2 * y)
+        return g / (2 * y)
 
 
 class Rsqrt(Op):
@@ -243,8 +234,7 @@ class Rsqrt(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        with quiet():
-            return -0.5 * g * y * y * y
+        return -0.5 * g * y * y * y
 
 
 class Square(Op):
@@ -263,8 +253,7 @@ class Square(Op):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with quiet():
-            return 2 * g * x
+        return 2 * g * x
 
 
 class Reciprocal(Op):
@@ -284,8 +273,7 @@ class Reciprocal(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        with quiet():
-            return -g * y * y
+        return -g * y * y
 
 
 _erf = np.frompyfunc(math.erf, 1, 1)
@@ -310,8 +298,7 @@ class Erf(Op):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with quiet():  # x * x overflows for |x| > ~1.8e19 (float32): exp(-inf) = 0
-            return g * _TWO_OVER_SQRT_PI * D.exp(-(x * x))
+        return g * _TWO_OVER_SQRT_PI * D.exp(-(x * x))
 
 
 # ---------------------------------------------------------------- public functions

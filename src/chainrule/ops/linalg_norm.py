@@ -74,8 +74,7 @@ class VectorNorm(Op):
 
     @staticmethod
     def backward(ctx, g):
-        with quiet():  # inf / inf and inf * 0 where the norm overflowed: nan, as in PyTorch
-            return VectorNorm._gradient(ctx, g)
+        return VectorNorm._gradient(ctx, g)
 
     @staticmethod
     def _gradient(ctx, g):

@@ -63,8 +63,7 @@ class NllLoss(Op):
     def backward(ctx, g):
         if ctx.reduction != "none":
             g = D.expand(g, ctx.coef.shape)
-        with np.errstate(invalid="ignore"):  # inf * 0 where every weight is zero: nan
-            scaled = g * ctx.coef
+        scaled = g * ctx.coef
         return D.run(IndexPut, scaled, ctx.key, ctx.shape, False), None, None, None, None
 
 
@@ -95,12 +94,11 @@ class BinaryCrossEntropy(Op):
         x, t = ctx.saved_tensors
         need_x, need_t = ctx.needs_input_grad
         gx = gt = None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if need_x:
-                spread = x * (1 - x)
-                gx = g * (x - t) / D.where(spread > _BCE_EPS, spread, _BCE_EPS)
-            if need_t:
-                gt = g * (D.log(1 - x) - D.log(x))
+        if need_x:
+            spread = x * (1 - x)
+            gx = g * (x - t) / D.where(spread > _BCE_EPS, spread, _BCE_EPS)
+        if need_t:
+            gt = g * (D.log(1 - x) - D.log(x))
         return gx, gt
 
 
@@ -127,11 +125,10 @@ class Xlogy(Op):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
         gx = gy = None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if need_x:
-                gx = g * _xlogy(x != 0, y)
-            if need_y:
-                gy = g * x / y
+        if need_x:
+            gx = g * _xlogy(x != 0, y)
+        if need_y:
+            gy = g * x / y
         return gx, gy
 
 

@@ -177,8 +177,7 @@ class Prod(Op):
         g, y = D.reshape(g, kept), D.reshape(y, kept)
         x_arr = _as_array(x)
         if not (x_arr == 0).any():
-            with np.errstate(invalid="ignore", over="ignore"):  # inf / inf inputs: nan, as torch
-                return g * (y / x), None, None
+            return g * (y / x), None, None
         return g * _prod_others(x, dim), None, None
 
 
@@ -228,9 +227,8 @@ class Var(Op):
             return D.zeros_like(x), None, None, None
         if not ctx.keepdim:
             g = D.reshape(g, _kept_shape(ctx.shape, ctx.dims))
-        with np.errstate(divide="ignore", invalid="ignore"):  # N == 0: inf or nan, as torch
-            scale = float(np.float64(2.0) / ctx.divisor)
-            return scale * g * (x - D.sum_dims(x, ctx.dims, True) / ctx.n), None, None, None
+        scale = float(np.float64(2.0) / ctx.divisor)
+        return scale * g * (x - D.sum_dims(x, ctx.dims, True) / ctx.n), None, None, None
 
 
 class Std(Op):
@@ -258,10 +256,9 @@ class Std(Op):
         if not ctx.keepdim:
             kept = _kept_shape(ctx.shape, ctx.dims)
             g, y = D.reshape(g, kept), D.reshape(y, kept)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = float(np.float64(2.0) / ctx.divisor)
-            mean = D.sum_dims(x, ctx.dims, True) / ctx.n
-            return scale * (g / (2 * y)) * (x - mean), None, None, None
+        scale = float(np.float64(2.0) / ctx.divisor)
+        mean = D.sum_dims(x, ctx.dims, True) / ctx.n
+        return scale * (g / (2 * y)) * (x - mean), None, None, None
 
 
 def _variance(x: np.ndarray, dims, keepdim: bool, n: int, divisor) -> np.ndarray:

@@ -80,8 +80,7 @@ class Cumprod(Op):
         if x_arr.ndim == 0 or x_arr.shape[dim] <= 1:
             return g, None
         if not (x_arr == 0).any():
-            with np.errstate(invalid="ignore", over="ignore"):  # inf inputs: nan, as torch
-                return cumsum_dual(g * y, dim, reverse=True) / x, None
+            return cumsum_dual(g * y, dim, reverse=True) / x, None
         if isinstance(x, Tensor):
             return _omitted_products_grad(g, x, dim), None
         return _zeros_grad(g, x, y, dim), None

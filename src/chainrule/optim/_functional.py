@@ -17,6 +17,8 @@ import functools
 
 import numpy as np
 
+from ..ops._quiet import quiet
+
 __all__ = ["sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "radam"]
 
 
@@ -25,7 +27,7 @@ __all__ = ["sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "
 def _quiet(update):
     @functools.wraps(update)
     def quiet_update(*args, **kwargs):
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        with quiet():
             return update(*args, **kwargs)
 
     return quiet_update
