@@ -64,6 +64,15 @@ def _check_dim(dim: int, ndim: int, op: str) -> int:
 
 _new = object.__new__
 
+# Version tracking (what catches "saved for backward, then changed in place"). A tensor's
+# ``_version`` is None until something needs it, then a cell shared by every tensor viewing
+# the same memory: ``[version, write, aliased]``: how many in-place writes it has had, the
+# global write count ``_writes[0]`` at its last one, and whether a view shares it. A graph
+# node stores ``_writes[0]`` when it saves values (see autograd/function.py).
+_writes = [0]
+
+_engine = None  # chainrule.autograd.engine, set when it is imported (it imports this module)
+
 
 def _wrap(data: np.ndarray) -> Tensor:
     """Make a Tensor around ``data`` without copying (the fast internal constructor)."""
@@ -252,16 +261,20 @@ class Tensor:
         return self._version[0] if self._version else 0
 
     def _bump_version(self) -> None:
-        if self._version is None:
-            self._version = [1]
+        """Count an in-place write to this tensor's memory (see ``_writes``)."""
+        _writes[0] += 1
+        cell = self._version
+        if cell is None:
+            self._version = [1, _writes[0], False]
         else:
-            self._version[0] += 1
+            cell[0] += 1
+            cell[1] = _writes[0]
 
     def detach(self) -> Tensor:
         """A new Tensor with the same data (shared memory) that is not part of the graph."""
         t = _wrap(self._data)
         if self._version is None:
-            self._version = [0]
+            self._version = [0, 0, False]
         t._version = self._version  # a view: in-place changes are seen by both
         return t
 
@@ -309,6 +322,15 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see autograd.backward)."""
+        if (
+            gradient is None
+            and inputs is None
+            and not create_graph
+            and self._grad_fn is not None
+            and self._data.size == 1
+        ):  # a loss: straight to the engine
+            _engine.backward_scalar(self, bool(retain_graph))
+            return
         from .autograd import backward
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..ops import elementwise as E
-from ..ops.activation import Sigmoid, Tanh, relu, sigmoid, tanh
-from ..ops.linalg import matmul
+from ..ops.activation import Relu, Sigmoid, Tanh, relu, sigmoid, tanh
+from ..ops.linalg import MatMul, matmul
 from ..tensor import Tensor
 
 
@@ -83,12 +83,27 @@ class ArithmeticMethods:
         return E.remainder(other, self)
 
     def __pow__(self, exponent):
+        kind = type(exponent)
+        if (kind is int or kind is float) and self._data.dtype.kind == "f":
+            return E.PowScalar.apply(self, exponent)  # the common x ** 2 (no promotion)
         return E.pow(self, exponent)
 
     def __rpow__(self, base):
         return E.pow(base, self)
 
     def __matmul__(self, other):
+        # direct for two matrices of one floating dtype whose inner sizes agree; matmul()
+        # checks (and explains) everything else
+        if isinstance(other, Tensor):
+            a, b = self._data, other._data
+            if (
+                a.ndim == 2
+                and b.ndim == 2
+                and a.shape[1] == b.shape[0]
+                and a.dtype == b.dtype
+                and a.dtype.kind == "f"
+            ):
+                return MatMul.apply(self, other)
         return matmul(self, other)
 
     def __rmatmul__(self, other):
@@ -328,7 +343,7 @@ class ArithmeticMethods:
         return Sigmoid.apply(self) if self._data.dtype.kind == "f" else sigmoid(self)
 
     def relu(self):
-        return relu(self)
+        return Relu.apply(self) if self._data.dtype.kind == "f" else relu(self)
 
     # ------------------------------------------------------------------ comparisons, logic
     def eq(self, other):

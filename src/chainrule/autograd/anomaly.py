@@ -193,12 +193,12 @@ def check_nan(node, grads: tuple) -> None:
             raise err
 
 
-def run_node(run, node, grads, graph, node_buf, leaf_buf) -> None:
+def run_node(run, node, grads, graph, node_buf, leaf_buf, heap=None) -> None:
     """Run ``run`` (the engine's node runner) for ``node`` with anomaly checks."""
     prev = getattr(_running, "node", None)
     _running.node = node
     try:
-        run(node, grads, graph, node_buf, leaf_buf, state.check_nan)
+        run(node, grads, graph, node_buf, leaf_buf, heap, state.check_nan)
     except Exception as e:
         if getattr(e, "forward_trace", None) is None:  # innermost node wins
             _annotate(e, node)

@@ -17,6 +17,8 @@ gradient computation is itself recorded.
 
 from __future__ import annotations
 
+from heapq import heapify, heappop, heappush
+
 import numpy as np
 
 from ..ops import _dual as D
@@ -140,6 +142,18 @@ def run_backward(*args, **kwargs):
         return _run_backward(*args, **kwargs)
 
 
+def backward_scalar(root: Tensor, retain_graph: bool) -> None:
+    """``loss.backward()`` on a one-element non-leaf: the training loop's call, without the
+    argument handling of ``autograd.backward`` (which checks the general case)."""
+    data = root._data
+    seed = np.ones(data.shape, data.dtype) if data.ndim else np.array(1, data.dtype)
+    node = root._grad_fn
+    slot = [None] * node._n_out
+    slot[root._output_nr] = seed
+    with quiet():
+        _run_all({node: slot}, {}, retain_graph, False)
+
+
 def _run_backward(
     roots: list,
     seeds: list,
@@ -174,7 +188,7 @@ def _run_backward(
             slot[nr] = seed if slot[nr] is None else slot[nr] + seed
             targets.append(node)
     if inputs is None:
-        _run_all(targets, node_buf, leaf_buf, retain_graph, graph)
+        _run_all(node_buf, leaf_buf, retain_graph, graph)
         return None
     order = _topological_order(targets)
 
@@ -258,61 +272,40 @@ def _run_backward(
     return tuple(results)
 
 
-def _run_all(targets: list, node_buf: dict, leaf_buf: dict, retain_graph: bool, graph: bool):
-    """``backward()`` without ``inputs``: run every node that leads to a leaf.
+def _run_all(node_buf: dict, leaf_buf: dict, retain_graph: bool, graph: bool) -> None:
+    """``backward()`` without ``inputs``: run every node that receives a gradient.
 
-    Kahn's algorithm, as PyTorch's engine does it: count each node's consumers, then run a
-    node once all of them have delivered its gradient. Leaves collect their gradients in
-    ``leaf_buf`` and are accumulated into ``.grad`` at the end, each once.
+    Order: a node is created after every node it consumes, so running nodes from the newest
+    to the oldest runs each one after all its consumers have delivered its gradient (PyTorch
+    orders its ready queue by the same creation number). A heap of node keys
+    (``Node._key``: creation order, negated) gives that order without a first pass over the
+    graph to count consumers: a node enters the heap when it first receives a gradient.
+    Leaves collect their gradients in ``leaf_buf`` and are accumulated into ``.grad`` at the
+    end, each once.
     """
-    pending: dict = {}  # node -> consumers that have not delivered yet
-    stack = [t for t in targets if isinstance(t, Node)]
-    for node in stack:
-        pending[node] = 0
-    while stack:
-        for edge in stack.pop()._next:
-            if edge is not None:
-                target = edge[0]
-                if isinstance(target, Node):
-                    count = pending.get(target)
-                    if count is None:
-                        pending[target] = 1
-                        stack.append(target)
-                    else:
-                        pending[target] = count + 1
-    ready = [node for node, count in pending.items() if count == 0]
+    heap = [(node._key, node) for node in node_buf]
+    heapify(heap)
     fast = not graph and not _anomaly.state.enabled  # see run_backward
     run_node = _run_node_anomaly if _anomaly.state.enabled else _run_node
     prev_mode = _grad_state.enabled
     _grad_state.enabled = graph
     try:
-        while ready:
-            node = ready.pop()
-            grads = node_buf.pop(node, None)
-            if grads is not None:
-                if node._pre_hooks or node._retained:
-                    _apply_pre_hooks(node, grads, graph)
-                if node._raw and fast and node._n_out == 1:
-                    g_in = grads[0]
-                    grads = None
-                    out = node._fn.backward(node, g_in)
-                    _route_ready(node, out, g_in, node_buf, leaf_buf, pending, ready)
-                    out = g_in = None  # consumed: let the memory go now
-                    if not retain_graph and node._saved:
-                        node._release()
-                    continue  # _route_ready also did the consumer counting below
-                run_node(node, grads, graph, node_buf, leaf_buf)
+        while heap:
+            node = heappop(heap)[1]
+            grads = node_buf.pop(node)
+            if node._pre_hooks or node._retained:
+                _apply_pre_hooks(node, grads, graph)
+            if node._raw and fast and node._n_out == 1:
+                g_in = grads[0]
+                grads = None
+                out = node._fn.backward(node, g_in)
+                _route_fast(node, out, g_in, node_buf, leaf_buf, heap)
+                out = g_in = None  # consumed: let the memory go now
+            else:
+                run_node(node, grads, graph, node_buf, leaf_buf, heap)
                 grads = None  # the upstream gradient is consumed: let its memory go now
-                if not retain_graph and node._saved:
-                    node._release()
-            for edge in node._next:
-                if edge is not None:
-                    target = edge[0]
-                    if isinstance(target, Node):
-                        count = pending[target] - 1
-                        pending[target] = count
-                        if not count:
-                            ready.append(target)
+            if not retain_graph and node._saved:
+                node._release()
         for leaf, (g, owned) in leaf_buf.items():
             if leaf._hooks:
                 g = _call_hooks(leaf._hooks, g, graph)
@@ -323,7 +316,13 @@ def _run_all(targets: list, node_buf: dict, leaf_buf: dict, retain_graph: bool, 
 
 
 def _run_node(
-    node: Node, grads: list, graph: bool, node_buf: dict, leaf_buf: dict, check_nan: bool = False
+    node: Node,
+    grads: list,
+    graph: bool,
+    node_buf: dict,
+    leaf_buf: dict,
+    heap: list | None = None,
+    check_nan: bool = False,
 ) -> None:
     """Call one node's backward and route the gradients it returns along its edges."""
     if node._n_out > 1:
@@ -344,16 +343,19 @@ def _run_node(
         out = _check_user_grads(node, out, node._next, graph)
     if check_nan:  # anomaly mode only
         _anomaly.check_nan(node, out)
-    _route(node, out, grads, graph, node_buf, leaf_buf, user)
+    _route(node, out, grads, graph, node_buf, leaf_buf, user, heap)
 
 
-def _run_node_anomaly(node: Node, grads: list, graph: bool, node_buf: dict, leaf_buf: dict):
+def _run_node_anomaly(
+    node: Node, grads: list, graph: bool, node_buf: dict, leaf_buf: dict, heap=None
+) -> None:
     """``_run_node`` under anomaly mode: NaN gradients raise, errors show the forward line."""
-    _anomaly.run_node(_run_node, node, grads, graph, node_buf, leaf_buf)
+    _anomaly.run_node(_run_node, node, grads, graph, node_buf, leaf_buf, heap)
 
 
-def _route(node, out, grads, graph, node_buf, leaf_buf, user=False) -> None:
-    """Send each gradient that ``node.backward`` returned along its edge."""
+def _route(node, out, grads, graph, node_buf, leaf_buf, user=False, heap=None) -> None:
+    """Send each gradient that ``node.backward`` returned along its edge; a node that
+    receives its first gradient joins ``heap`` when one is given (see ``_run_all``)."""
     if type(out) is not tuple:
         out = (out,)
     edges = node._next
@@ -381,47 +383,46 @@ def _route(node, out, grads, graph, node_buf, leaf_buf, user=False) -> None:
             slot = node_buf.get(target)
             if slot is None:
                 slot = node_buf[target] = [None] * target._n_out
+                if heap is not None:
+                    heappush(heap, (target._key, target))
             prev = slot[nr]
             slot[nr] = g if prev is None else prev + g
 
 
-def _route_ready(node, out, g_in, node_buf, leaf_buf, pending: dict, ready: list) -> None:
-    """``_route`` for the common case (a built-in op on arrays, one upstream gradient
-    ``g_in``), fused with Kahn's bookkeeping: every input node loses one pending consumer,
-    and joins ``ready`` when it has none left. One pass over the edges instead of two."""
+def _route_fast(node, out, g_in, node_buf, leaf_buf, heap: list) -> None:
+    """``_route`` for the common case: a built-in op on arrays, one upstream gradient
+    ``g_in``, inside ``_run_all`` (a node receiving its first gradient joins ``heap``)."""
     if type(out) is not tuple:
         out = (out,)
-    n_out = len(out)
-    i = 0
-    for edge in node._next:
-        if edge is not None:
-            target, nr, shape, dtype = edge
-            g = out[i] if i < n_out else None
-            is_node = isinstance(target, Node)
-            if g is not None:
-                if type(g) is not np.ndarray or g.shape != shape or g.dtype != dtype:
-                    g = _reduce(g, shape, dtype, node, i, False)
-                if is_node:
-                    slot = node_buf.get(target)
-                    if slot is None:
-                        slot = node_buf[target] = [None] * target._n_out
-                    prev = slot[nr]
-                    slot[nr] = g if prev is None else prev + g
-                else:
-                    ent = leaf_buf.get(target)
-                    if ent is None:
-                        # owned: a fresh array, not the upstream gradient passed through and
-                        # not a view of anything (see _route)
-                        leaf_buf[target] = [g, g.base is None and g is not g_in]
-                    else:
-                        ent[0] = ent[0] + g
-                        ent[1] = True
-            if is_node:
-                count = pending[target] - 1
-                pending[target] = count
-                if not count:
-                    ready.append(target)
+    i = -1
+    for edge, g in zip(node._next, out):
         i += 1
+        if edge is None or g is None:
+            continue
+        target, nr, shape, dtype = edge
+        if type(g) is not np.ndarray or g.shape != shape or g.dtype != dtype:
+            g = _reduce(g, shape, dtype, node, i, False)
+        if isinstance(target, Node):
+            slot = node_buf.get(target)
+            if slot is None:
+                if target._n_out == 1:
+                    node_buf[target] = [g]
+                else:
+                    slot = node_buf[target] = [None] * target._n_out
+                    slot[nr] = g
+                heappush(heap, (target._key, target))
+            else:
+                prev = slot[nr]
+                slot[nr] = g if prev is None else prev + g
+        else:
+            ent = leaf_buf.get(target)
+            if ent is None:
+                # owned: a fresh array, not the upstream gradient passed through and not a
+                # view of anything (see _route)
+                leaf_buf[target] = [g, g.base is None and g is not g_in]
+            else:
+                ent[0] = ent[0] + g
+                ent[1] = True
 
 
 def _check_user_grads(node: Node, out: tuple, edges: tuple, graph: bool) -> tuple:
@@ -443,3 +444,16 @@ def _check_user_grads(node: Node, out: tuple, edges: tuple, graph: bool) -> tupl
             g = g._data
         checked.append(g)
     return tuple(checked)
+
+
+def _install() -> None:
+    """Give ``Tensor.backward`` its direct path to ``backward_scalar`` (tensor.py cannot
+    import this module at its top: this module imports tensor.py)."""
+    import sys
+
+    from .. import tensor
+
+    tensor._engine = sys.modules[__name__]
+
+
+_install()

@@ -19,14 +19,20 @@ Two flavours share this code:
 
 from __future__ import annotations
 
+from itertools import count
+
 import numpy as np
 
-from ..tensor import Tensor, _new, _wrap
+from ..tensor import Tensor, _new, _wrap, _writes
 from . import anomaly as _anomaly
 from .anomaly import state as _anomaly_state
 from .grad_mode import state as _grad_state
 
 __all__ = ["Function", "FunctionCtx", "Node"]
+
+# Every recorded node draws the next key: later nodes get smaller keys, so a heap of keys
+# pops consumers before producers (the engine's order; see engine._run_all).
+_next_key = count(-1, -1).__next__
 
 _NO_GRAD = tuple((False,) * n for n in range(16))  # needs_input_grad when nothing is recorded
 
@@ -54,8 +60,11 @@ class Node:
     _fn: type[Function]  # the Function subclass this node records (set per generated class)
     _raw = False
     _saved: tuple = ()
-    _saved_src: tuple | None = None  # raw ops: per saved array, its input Tensor / output nr
-    _saved_ver: tuple = ()  # ((version_cell, version_when_saved), ...)
+    # raw ops: per saved array, where it came from: its input Tensor, (output_nr, version
+    # cell) for an output of this node, or None for a constant
+    _saved_src: tuple | None = None
+    _epoch = 0  # tensor._writes when the values were saved (see _check_versions)
+    _key = 0  # creation order, negated (see _next_key)
     _freed = False
     _n_out = 1
     _out_meta: tuple | None = None  # ((shape, np_dtype), ...) when forward had several outputs
@@ -77,9 +86,8 @@ class Node:
     def saved_tensors(self) -> tuple:
         if self._freed:
             raise RuntimeError(f"{_FREED_MESSAGE} (The freed values were saved by {self.name()}.)")
-        for cell, version in self._saved_ver:
-            if cell[0] != version:
-                self._raise_modified(cell[0], version)
+        if _writes[0] != self._epoch:  # some tensor was written in place since the save
+            self._check_versions()
         if self._raw and _grad_state.enabled and self._saved_src is not None:
             return self._saved_as_tensors()
         return self._saved
@@ -125,25 +133,44 @@ class Node:
                 t = _wrap(np.asarray(value))
                 t._requires_grad = True
                 t._grad_fn = self
-                t._output_nr = src
+                t._output_nr = src[0]
+                t._version = src[1]
                 out.append(t)
         return tuple(out)
 
-    def _raise_modified(self, current: int, expected: int) -> None:
-        raise RuntimeError(
-            "one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: a tensor saved by {self.name()} is at version {current}; "
-            f"expected version {expected} instead. Hint: the operation that failed to compute "
-            "its gradient is the one named above; find the in-place operation (x += ..., "
-            "x.add_(...), x[...] = ...) applied to its input or output after it ran, and make "
-            "it out-of-place."
-        )
+    def _check_versions(self) -> None:
+        """Raise if a saved tensor was written in place after it was saved.
+
+        NOTE: nothing is snapshotted per tensor at save time (that cost ~1 us an op); the
+        node keeps the global write count (``_epoch``) instead, and each version cell records
+        the write count of its tensor's last in-place write. A cell written after the save
+        means the saved value is stale. This only runs when some tensor anywhere was written
+        since the save.
+        """
+        items = self._saved_src if self._raw else self._saved
+        if not items:
+            return
+        for src in items:
+            if isinstance(src, Tensor):
+                cell = src._version
+            elif type(src) is tuple:
+                cell = src[1]
+            else:
+                continue
+            if cell is not None and cell[1] > self._epoch:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: a tensor saved by {self.name()} was changed in "
+                    f"place after it was saved (it is now at version {cell[0]}). Hint: the "
+                    "operation that failed to compute its gradient is the one named above; "
+                    "find the in-place operation (x += ..., x.add_(...), x[...] = ...) applied "
+                    "to its input or output after it ran, and make it out-of-place."
+                )
 
     def _release(self) -> None:
         """Drop saved values after backward (unless retain_graph)."""
         self._saved = ()
         self._saved_src = None
-        self._saved_ver = ()
         self._freed = True
 
 
@@ -213,29 +240,28 @@ class Function:
         # Built-in ops: this is the hot path of every tensor operation, so it is written out
         # flat (no helper calls) for the common case of one output.
         values = []
+        edges = []
+        needs = []
         record = False
         for a in args:
             if isinstance(a, Tensor):
-                values.append(a._data)
+                d = a._data
+                values.append(d)
                 if a._requires_grad:
                     record = True
-            else:
-                values.append(a)
-        ctx = cls._node_cls()
-        if record and _grad_state.enabled:
-            needs = []
-            edges = []
-            for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    needs.append(True)
-                    d = a._data
                     fn = a._grad_fn
                     edges.append((a if fn is None else fn, a._output_nr, d.shape, d.dtype))
-                else:
-                    needs.append(False)
-                    edges.append(None)
+                    needs.append(True)
+                    continue
+            else:
+                values.append(a)
+            edges.append(None)
+            needs.append(False)
+        ctx = cls._node_cls()
+        if record and _grad_state.enabled:
             ctx.needs_input_grad = tuple(needs)
             ctx._next = tuple(edges)
+            ctx._key = _next_key()
             if _anomaly_state.enabled:
                 ctx._forward_trace = _anomaly.capture()
         else:
@@ -252,7 +278,8 @@ class Function:
                         r._requires_grad = True  # a view made under no_grad (see below)
             if record:
                 _connect_outputs(ctx, out, results)
-                _record_saved(ctx, args, values, out, results)
+                if ctx._saved:
+                    _record_saved(ctx, args, out, results)
             return tuple(results)
         data = out if type(out) is np.ndarray else np.asarray(out)  # 0-d results are scalars
         t = _new(Tensor)
@@ -274,7 +301,7 @@ class Function:
                 t._grad_fn = ctx
                 t._requires_grad = True
             if ctx._saved:
-                _record_saved(ctx, args, values, (out,), (t,))
+                _record_saved(ctx, args, (out,), (t,))
         return t
 
     @classmethod
@@ -326,10 +353,12 @@ def _apply_user(cls, args):
             else:
                 edges.append(None)
         ctx._next = tuple(edges)
+        ctx._key = _next_key()
         if _anomaly_state.enabled:
             ctx._forward_trace = _anomaly.capture()
         _connect_outputs(ctx, outs, results)
-        _record_saved(ctx, args, args, outs, results)
+        if ctx._saved:
+            _record_saved(ctx, args, outs, results)
     return tuple(results) if type(out) is tuple else results[0]
 
 
@@ -343,9 +372,9 @@ def _share_version(base: Tensor, view: Tensor) -> None:
     """A view and its base see each other's in-place changes: one version counter."""
     cell = base._version
     if cell is None:
-        cell = base._version = [0, True]
-    elif len(cell) == 1:
-        cell.append(True)  # marks the memory as aliased by a view (see ops/inplace.py)
+        cell = base._version = [0, 0, True]
+    else:
+        cell[2] = True  # marks the memory as aliased by a view (see ops/inplace.py)
     view._version = cell
 
 
@@ -366,48 +395,34 @@ def _connect_outputs(ctx: Node, outs, results) -> None:
         r._output_nr = k
 
 
-def _record_saved(ctx: Node, args, values, outs, results) -> None:
-    """Note where each saved value came from and the version it had.
+def _record_saved(ctx: Node, args, outs, results) -> None:
+    """Note where each saved value came from, for version checks and recorded backward.
 
     Built-in ops save arrays; for a recorded backward pass (create_graph) they must be
     handed back as Tensors wired into the graph, so each saved array is traced to the input
-    Tensor or output it is. Every saved Tensor's version is recorded so that an in-place
-    change made before backward is caught.
+    Tensor or output it is (by identity). An output gets a version cell now, since the node
+    cannot hold the output Tensor itself (that would be a reference cycle). ``_epoch`` lets
+    ``Node._check_versions`` catch an in-place change made before backward.
     """
-    saved = ctx._saved
-    if not saved:
+    ctx._epoch = _writes[0]
+    if not ctx._raw:  # a user's Function saved Tensors: they are their own sources
         return
-    cells = []
-    if ctx._raw:
-        sources = []
-        for s in saved:
-            src = None
-            if type(s) is not np.ndarray and not isinstance(s, np.generic):
-                sources.append(None)  # None, or a Python number: a constant
-                continue
-            for a, v in zip(args, values):
-                if s is v and isinstance(a, Tensor):
+    sources = []
+    for s in ctx._saved:
+        src = None  # None, a Python number or a value forward derived: a constant
+        if type(s) is np.ndarray:
+            for a in args:
+                if isinstance(a, Tensor) and a._data is s:
                     src = a
                     break
-            if src is None:
-                for k, o in enumerate(outs):
-                    if s is o:
-                        src = k
-                        break
-            sources.append(src)
-            if src is not None:
-                t = src if isinstance(src, Tensor) else results[src]
-                cell = t._version
-                if cell is None:
-                    cell = t._version = [0]
-                cells.append((cell, cell[0]))
-        ctx._saved_src = tuple(sources)
-    else:
-        for t in saved:
-            if isinstance(t, Tensor):
-                cell = t._version
-                if cell is None:
-                    cell = t._version = [0]
-                cells.append((cell, cell[0]))
-    if cells:
-        ctx._saved_ver = tuple(cells)
+        if src is None and (type(s) is np.ndarray or isinstance(s, np.generic)):
+            for k, o in enumerate(outs):  # 0-d outputs may be NumPy scalars
+                if s is o:
+                    t = results[k]
+                    cell = t._version
+                    if cell is None:
+                        cell = t._version = [0, 0, False]
+                    src = (k, cell)
+                    break
+        sources.append(src)
+    ctx._saved_src = tuple(sources)

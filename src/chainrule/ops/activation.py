@@ -6,6 +6,7 @@ import numpy as np
 
 from . import _dual as D
 from ._op import Op
+from ._quiet import _IGNORE, _reset_errstate, _set_errstate
 from ._pointwise import float_input, require_tensor
 
 # The public functions (``chainrule.<name>``); the classes are the ops themselves.
@@ -23,7 +24,9 @@ class Sigmoid(Op):
     gradient: dL/dx = g * y * (1 - y)
     saves:    y
 
-    NOTE: computed by ``stable_sigmoid``, so it is finite (0 or 1, no warning) at +-1e4.
+    NOTE: computed as 1 / (1 + exp(-x)), which is also how PyTorch computes it: exp(-x)
+    overflows to inf below x ~ -88 (float32) and the result is 0 there, as PyTorch's is.
+    Four ufunc calls, in place after the first, with NumPy's overflow warning off.
     """
 
     @staticmethod
@@ -39,13 +42,21 @@ class Sigmoid(Op):
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-x)) on an array, without overflow.
-
-    NOTE: computed as exp(-|x|) / (1 + exp(-|x|)), mirrored for x >= 0, so exp never
-    overflows and very negative inputs keep their tiny, exact-as-possible values.
-    """
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+    """1 / (1 + exp(-x)) on an array, with no overflow warning (a fresh array, or a NumPy
+    scalar for a 0-d input). float16 is computed in float32 and rounded once, as PyTorch
+    does (exp overflows float16 already at 11.1)."""
+    if x.dtype == np.float16:
+        return stable_sigmoid(x.astype(np.float32)).astype(np.float16)
+    token = _set_errstate(_IGNORE)
+    try:
+        y = np.negative(x)
+        if type(y) is not np.ndarray:  # a 0-d input: NumPy scalars have no out=
+            return 1 / (1 + np.exp(y))
+        np.exp(y, out=y)
+        y += 1
+        return np.reciprocal(y, out=y)
+    finally:
+        _reset_errstate(token)
 
 
 class Tanh(Op):

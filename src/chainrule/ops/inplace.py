@@ -65,7 +65,7 @@ def _check_target(self: Tensor, name: str) -> None:
             "clone() the view first."
         )
     cell = self._version
-    if cell is not None and len(cell) > 1:
+    if cell is not None and cell[2]:
         # PyTorch rewrites the history of a view's base (CopySlices) and regenerates views'
         # grad_fns; chainrule does not track bases, so a recorded in-place change to memory
         # that a view shares would be invisible to the aliases' graphs: refuse, never a

@@ -109,13 +109,13 @@ class Sum(Op):
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         with quiet():  # a sum of finite values may overflow to inf: silent, as in PyTorch
-            return np.asarray(x.sum(axis=dims, keepdims=keepdim, dtype=x.dtype))
+            return np.add.reduce(x, axis=dims, dtype=x.dtype, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
         if not ctx.keepdim:
             g = D.reshape(g, _kept_shape(ctx.shape, ctx.dims))
-        return D.expand(g, ctx.shape), None, None
+        return D.broadcast_grad(g, ctx.shape), None, None
 
 
 class SumDim(Sum):
@@ -143,7 +143,7 @@ class Mean(Op):
     def backward(ctx, g):
         if not ctx.keepdim:
             g = D.reshape(g, _kept_shape(ctx.shape, ctx.dims))
-        return D.expand(g, ctx.shape) / ctx.n, None, None
+        return D.broadcast_grad(g, ctx.shape) / ctx.n, None, None
 
 
 class MeanDim(Mean):
