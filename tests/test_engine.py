@@ -626,6 +626,53 @@ def test_inplace_through_detach_bumps_the_shared_version():
             z.sum().backward()
 
 
+def test_saved_output_changed_through_an_alias_made_after_the_save_raises():
+    # the output's version cell is made only when the alias is (after the op saved it)
+    cx, tx = pair([1.0, 2.0])
+    for x in (cx, tx):
+        y = x.exp()  # saves its output
+        alias = y.detach()
+        alias.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
+def test_saved_output_of_a_multi_output_op_changed_in_place_raises():
+    for lib in (chainrule, torch):
+        x = lib.tensor([[3.0, 1.0], [0.5, 2.0]], requires_grad=True)
+        values, _ = x.sort(dim=1)
+        y = values.exp()
+        y.add_(1)  # exp saved y
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
+def test_in_place_writes_to_unrelated_tensors_do_not_trip_saved_values():
+    # every in-place write moves the global write count; only the saved tensors' own
+    # cells decide
+    cx, tx = pair([1.0, 2.0])
+    cw, tw = pair([0.5, -1.0])
+    for x, w in ((cx, cw), (tx, tw)):
+        other = x.detach().clone()
+        y = (x * w).exp()
+        other.add_(1)
+        w.data.mul_(1)  # .data: invisible to autograd, as in PyTorch
+        y.sum().backward()
+    same(cx.grad, tx.grad)
+    same(cw.grad, tw.grad)
+
+
+def test_retained_graph_sees_a_write_made_between_two_backward_passes():
+    cx, tx = pair([1.0, 2.0])
+    for x in (cx, tx):
+        y = x * 2
+        z = (y * y).sum()
+        z.backward(retain_graph=True)
+        y.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.backward()
+
+
 def test_mixed_float64_and_float32_leaves_keep_their_grad_dtypes():
     c32, t32 = pair([1.0, 2.0])
     c64, t64 = pair([3.0, 4.0], dtype="float64")

@@ -260,22 +260,35 @@ class Tensor:
     def _version_value(self) -> int:
         return self._version[0] if self._version else 0
 
+    def _version_cell(self) -> list:
+        """This tensor's version cell, made on first need (see ``_writes``).
+
+        A graph node that saved this tensor as its output cannot hold the tensor (a cycle),
+        so a new cell is handed to that node (``_grad_fn``) too: its version check reads it.
+        """
+        cell = self._version
+        if cell is None:
+            cell = self._version = [0, 0, False]
+            node = self._grad_fn
+            if node is not None:
+                if node._out_cells is None:
+                    node._out_cells = {}
+                node._out_cells[self._output_nr] = cell
+        return cell
+
     def _bump_version(self) -> None:
         """Count an in-place write to this tensor's memory (see ``_writes``)."""
         _writes[0] += 1
         cell = self._version
         if cell is None:
-            self._version = [1, _writes[0], False]
-        else:
-            cell[0] += 1
-            cell[1] = _writes[0]
+            cell = self._version_cell()
+        cell[0] += 1
+        cell[1] = _writes[0]
 
     def detach(self) -> Tensor:
         """A new Tensor with the same data (shared memory) that is not part of the graph."""
         t = _wrap(self._data)
-        if self._version is None:
-            self._version = [0, 0, False]
-        t._version = self._version  # a view: in-place changes are seen by both
+        t._version = self._version_cell()  # a view: in-place changes are seen by both
         return t
 
     def detach_(self) -> Tensor:
@@ -292,6 +305,7 @@ class Tensor:
             return
         if node._retained is None:
             node._retained = {}
+            node._plain = False  # the engine's general path handles retain_grad
         node._retained[self._output_nr] = weakref.ref(self)
 
     @property
@@ -312,6 +326,7 @@ class Tensor:
         else:
             if node._pre_hooks is None:
                 node._pre_hooks = {}
+                node._plain = False  # the engine's general path runs hooks
             hooks = node._pre_hooks.setdefault(self._output_nr, [])
         hooks.append(hook)
         return _RemovableHandle(hooks, hook)

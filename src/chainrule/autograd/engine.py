@@ -44,9 +44,9 @@ def _topological_order(roots) -> list:
         seen.add(obj)
         stack.append((obj, True))
         if type(obj) is not Tensor and isinstance(obj, Node):
-            for edge in obj._next:
-                if edge is not None and edge[0] not in seen:
-                    stack.append((edge[0], False))
+            for target in obj._next:
+                if target is not None and target not in seen:
+                    stack.append((target, False))
     order.reverse()
     return order
 
@@ -61,7 +61,7 @@ def _needed(order: list, leaf_targets: set, node_targets: set) -> tuple[set, set
     execute: set = set()
     for obj in reversed(order):  # leaves and deep nodes first
         if isinstance(obj, Node):
-            if any(e is not None and e[0] in useful for e in obj._next):
+            if any(t is not None and t in useful for t in obj._next):
                 execute.add(obj)
                 useful.add(obj)
             elif obj in node_targets:
@@ -71,8 +71,9 @@ def _needed(order: list, leaf_targets: set, node_targets: set) -> tuple[set, set
     return useful, execute
 
 
-def _reduce(g, shape, dtype, node: Node, index: int, graph: bool):
-    """Bring one gradient to its input's shape and dtype; check it is compatible."""
+def _reduce(g, shape, char: str, node: Node, index: int, graph: bool):
+    """Bring one gradient to its input's shape and dtype (``char``: its ``dtype.char``, as
+    ``Node._meta`` keeps it); check it is compatible."""
     if graph:
         if not isinstance(g, Tensor):
             g = _wrap(np.asarray(g))
@@ -87,10 +88,10 @@ def _reduce(g, shape, dtype, node: Node, index: int, graph: bool):
                 f"{list(g.shape)} but expected shape compatible with {list(shape)}"
             ) from None
     if graph:
-        if g._data.dtype != dtype:
-            g = g.to(dtype)
-    elif g.dtype != dtype:
-        g = g.astype(dtype)
+        if g._data.dtype.char != char:
+            g = g.to(np.dtype(char))
+    elif g.dtype.char != char:
+        g = g.astype(char)
     return g
 
 
@@ -293,19 +294,56 @@ def _run_all(node_buf: dict, leaf_buf: dict, retain_graph: bool, graph: bool) ->
         while heap:
             node = heappop(heap)[1]
             grads = node_buf.pop(node)
-            if node._pre_hooks or node._retained:
-                _apply_pre_hooks(node, grads, graph)
-            if node._raw and fast and node._n_out == 1:
-                g_in = grads[0]
-                grads = None
-                out = node._fn.backward(node, g_in)
-                _route_fast(node, out, g_in, node_buf, leaf_buf, heap)
-                out = g_in = None  # consumed: let the memory go now
-            else:
+            if not (fast and node._plain):
+                if node._pre_hooks or node._retained:
+                    _apply_pre_hooks(node, grads, graph)
                 run_node(node, grads, graph, node_buf, leaf_buf, heap)
                 grads = None  # the upstream gradient is consumed: let its memory go now
+                if not retain_graph and node._saved:
+                    node._release()
+                continue
+            # The fast path (a built-in op on arrays, one output, no hooks): the hottest
+            # loop of the library, so ``_route`` is written out here. See _route for the
+            # general case and the meaning of each step.
+            g_in = grads[0]
+            grads = None
+            out = node._fn.backward(node, g_in)
+            if type(out) is not tuple:
+                out = (out,)
+            i = -1
+            for target, meta, g in zip(node._next, node._meta, out):
+                i += 1
+                if target is None or g is None:
+                    continue
+                nr, shape, char = meta
+                if type(g) is not np.ndarray or g.shape != shape or g.dtype.char != char:
+                    g = _reduce(g, shape, char, node, i, False)
+                if isinstance(target, Node):
+                    slot = node_buf.get(target)
+                    if slot is None:
+                        if target._n_out == 1:
+                            node_buf[target] = [g]
+                        else:
+                            slot = node_buf[target] = [None] * target._n_out
+                            slot[nr] = g
+                        heappush(heap, (target._key, target))
+                    else:
+                        prev = slot[nr]
+                        slot[nr] = g if prev is None else prev + g
+                else:
+                    ent = leaf_buf.get(target)
+                    if ent is None:
+                        # owned: a fresh array, not the upstream gradient passed through
+                        # and not a view of anything
+                        leaf_buf[target] = [g, g.base is None and g is not g_in]
+                    else:
+                        ent[0] = ent[0] + g
+                        ent[1] = True
+            out = g_in = g = None  # consumed: let the memory go now
             if not retain_graph and node._saved:
-                node._release()
+                node._saved = ()
+                node._saved_src = None
+                node._freed = True
         for leaf, (g, owned) in leaf_buf.items():
             if leaf._hooks:
                 g = _call_hooks(leaf._hooks, g, graph)
@@ -358,16 +396,17 @@ def _route(node, out, grads, graph, node_buf, leaf_buf, user=False, heap=None) -
     receives its first gradient joins ``heap`` when one is given (see ``_run_all``)."""
     if type(out) is not tuple:
         out = (out,)
-    edges = node._next
+    targets = node._next
+    metas = node._meta
     for i, g in enumerate(out):
         if g is None:
             continue
-        edge = edges[i]
-        if edge is None:
+        target = targets[i]
+        if target is None:
             continue
-        target, nr, shape, dtype = edge
-        if graph or type(g) is not np.ndarray or g.shape != shape or g.dtype != dtype:
-            g = _reduce(g, shape, dtype, node, i, graph)
+        nr, shape, char = metas[i]
+        if graph or type(g) is not np.ndarray or g.shape != shape or g.dtype.char != char:
+            g = _reduce(g, shape, char, node, i, graph)
         if type(target) is Tensor or not isinstance(target, Node):
             ent = leaf_buf.get(target)
             if ent is None:
@@ -387,42 +426,6 @@ def _route(node, out, grads, graph, node_buf, leaf_buf, user=False, heap=None) -
                     heappush(heap, (target._key, target))
             prev = slot[nr]
             slot[nr] = g if prev is None else prev + g
-
-
-def _route_fast(node, out, g_in, node_buf, leaf_buf, heap: list) -> None:
-    """``_route`` for the common case: a built-in op on arrays, one upstream gradient
-    ``g_in``, inside ``_run_all`` (a node receiving its first gradient joins ``heap``)."""
-    if type(out) is not tuple:
-        out = (out,)
-    i = -1
-    for edge, g in zip(node._next, out):
-        i += 1
-        if edge is None or g is None:
-            continue
-        target, nr, shape, dtype = edge
-        if type(g) is not np.ndarray or g.shape != shape or g.dtype != dtype:
-            g = _reduce(g, shape, dtype, node, i, False)
-        if isinstance(target, Node):
-            slot = node_buf.get(target)
-            if slot is None:
-                if target._n_out == 1:
-                    node_buf[target] = [g]
-                else:
-                    slot = node_buf[target] = [None] * target._n_out
-                    slot[nr] = g
-                heappush(heap, (target._key, target))
-            else:
-                prev = slot[nr]
-                slot[nr] = g if prev is None else prev + g
-        else:
-            ent = leaf_buf.get(target)
-            if ent is None:
-                # owned: a fresh array, not the upstream gradient passed through and not a
-                # view of anything (see _route)
-                leaf_buf[target] = [g, g.base is None and g is not g_in]
-            else:
-                ent[0] = ent[0] + g
-                ent[1] = True
 
 
 def _check_user_grads(node: Node, out: tuple, edges: tuple, graph: bool) -> tuple:

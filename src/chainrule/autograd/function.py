@@ -49,10 +49,13 @@ class Node:
     """A recorded operation: the graph node, and the ``ctx`` its Function's methods receive.
 
     Set by ``Function.apply`` when the operation is recorded:
-      ``_next``: one entry per forward input: ``None`` when no gradient flows there, else an
-        edge ``(target, output_nr, shape, np_dtype)``; ``target`` is the input's ``grad_fn``
-        or, for a leaf, the input Tensor itself; shape and dtype are the input's, so the
-        engine can sum a broadcast gradient back down and keep the input's dtype.
+      ``_next``: one entry per forward input: ``None`` when no gradient flows there, else
+        the edge's target: the input's ``grad_fn`` or, for a leaf, the input Tensor itself.
+      ``_meta``: per input, ``(output_nr, shape, dtype_char)`` of the input (None where
+        ``_next`` is None), so the engine can sum a broadcast gradient back down and keep
+        the input's dtype. (Kept apart from ``_next``, and the dtype as its one-letter
+        ``char``, so that these tuples hold nothing the garbage collector tracks: it stops
+        tracking them too, and a 100,000-op graph costs it much less to walk.)
       ``needs_input_grad``: per input, whether its gradient is wanted.
       ``_n_out``: how many outputs forward returned.
     """
@@ -60,13 +63,16 @@ class Node:
     _fn: type[Function]  # the Function subclass this node records (set per generated class)
     _raw = False
     _saved: tuple = ()
-    # raw ops: per saved array, where it came from: its input Tensor, (output_nr, version
-    # cell) for an output of this node, or None for a constant
+    # raw ops: per saved array, where it came from: its input Tensor, the output_nr (an int)
+    # for an output of this node, or None for a constant
     _saved_src: tuple | None = None
     _epoch = 0  # tensor._writes when the values were saved (see _check_versions)
     _key = 0  # creation order, negated (see _next_key)
     _freed = False
     _n_out = 1
+    # True while the engine may take its fast path for this node: a built-in op with one
+    # output and no hooks or retain_grad on it (cleared by those, and by several outputs)
+    _plain = False
     _out_meta: tuple | None = None  # ((shape, np_dtype), ...) when forward had several outputs
     _pre_hooks: dict | None = None  # {output_nr: [hook, ...]}: hooks of non-leaf outputs
     _retained: dict | None = None  # {output_nr: weakref}: outputs that called retain_grad()
@@ -74,6 +80,8 @@ class Node:
     _mark_nd: tuple | None = None  # what forward passed to mark_non_differentiable
     _forward_trace = None  # anomaly mode only: where the node was recorded (anomaly.py)
     _next: tuple = ()
+    _meta: tuple = ()
+    _out_cells: dict | None = None  # {output_nr: version cell}, see Tensor._version_cell
     needs_input_grad: tuple = ()
     materialize_grads = True
 
@@ -108,13 +116,13 @@ class Node:
     def next_functions(self) -> tuple:
         """Per input, ``(node, output_nr)`` as in PyTorch; leaves appear as AccumulateGrad."""
         out = []
-        for edge in self._next:
-            if edge is None:
+        for target, meta in zip(self._next, self._meta):
+            if target is None:
                 out.append((None, 0))
-            elif isinstance(edge[0], Node):
-                out.append((edge[0], edge[1]))
+            elif isinstance(target, Node):
+                out.append((target, meta[0]))
             else:
-                out.append((AccumulateGrad(edge[0]), 0))
+                out.append((AccumulateGrad(target), 0))
         return tuple(out)
 
     def __repr__(self) -> str:
@@ -133,8 +141,9 @@ class Node:
                 t = _wrap(np.asarray(value))
                 t._requires_grad = True
                 t._grad_fn = self
-                t._output_nr = src[0]
-                t._version = src[1]
+                t._output_nr = src
+                if self._out_cells:
+                    t._version = self._out_cells.get(src)
                 out.append(t)
         return tuple(out)
 
@@ -153,8 +162,8 @@ class Node:
         for src in items:
             if isinstance(src, Tensor):
                 cell = src._version
-            elif type(src) is tuple:
-                cell = src[1]
+            elif type(src) is int and self._out_cells:
+                cell = self._out_cells.get(src)
             else:
                 continue
             if cell is not None and cell[1] > self._epoch:
@@ -221,7 +230,7 @@ class Function:
         super().__init_subclass__(**kwargs)
         suffix = "Backward0" if cls._raw else "Backward"
         name = cls.__dict__.get("node_name") or f"{cls.__name__}{suffix}"
-        cls._node_cls = type(name, (Node,), {"_fn": cls, "_raw": cls._raw})
+        cls._node_cls = type(name, (Node,), {"_fn": cls, "_raw": cls._raw, "_plain": cls._raw})
         cls._node_cls.__module__ = cls.__module__
 
     @staticmethod
@@ -240,7 +249,8 @@ class Function:
         # Built-in ops: this is the hot path of every tensor operation, so it is written out
         # flat (no helper calls) for the common case of one output.
         values = []
-        edges = []
+        targets = []
+        metas = []
         needs = []
         record = False
         for a in args:
@@ -250,17 +260,20 @@ class Function:
                 if a._requires_grad:
                     record = True
                     fn = a._grad_fn
-                    edges.append((a if fn is None else fn, a._output_nr, d.shape, d.dtype))
+                    targets.append(a if fn is None else fn)
+                    metas.append((a._output_nr, d.shape, d.dtype.char))
                     needs.append(True)
                     continue
             else:
                 values.append(a)
-            edges.append(None)
+            targets.append(None)
+            metas.append(None)
             needs.append(False)
         ctx = cls._node_cls()
         if record and _grad_state.enabled:
             ctx.needs_input_grad = tuple(needs)
-            ctx._next = tuple(edges)
+            ctx._next = tuple(targets)
+            ctx._meta = tuple(metas)
             ctx._key = _next_key()
             if _anomaly_state.enabled:
                 ctx._forward_trace = _anomaly.capture()
@@ -344,15 +357,19 @@ def _apply_user(cls, args):
     outs = out if type(out) is tuple else (out,)
     results = [_adopt_output(o, args) for o in outs]
     if record:
-        edges = []
+        targets = []
+        metas = []
         for a in args:
             if isinstance(a, Tensor) and a._requires_grad:
                 d = a._data
                 fn = a._grad_fn
-                edges.append((a if fn is None else fn, a._output_nr, d.shape, d.dtype))
+                targets.append(a if fn is None else fn)
+                metas.append((a._output_nr, d.shape, d.dtype.char))
             else:
-                edges.append(None)
-        ctx._next = tuple(edges)
+                targets.append(None)
+                metas.append(None)
+        ctx._next = tuple(targets)
+        ctx._meta = tuple(metas)
         ctx._key = _next_key()
         if _anomaly_state.enabled:
             ctx._forward_trace = _anomaly.capture()
@@ -370,12 +387,8 @@ def _aliases(view: Tensor, base: Tensor) -> bool:
 
 def _share_version(base: Tensor, view: Tensor) -> None:
     """A view and its base see each other's in-place changes: one version counter."""
-    cell = base._version
-    if cell is None:
-        cell = base._version = [0, 0, True]
-    else:
-        cell[2] = True  # marks the memory as aliased by a view (see ops/inplace.py)
-    view._version = cell
+    base._version_cell()[2] = True  # the memory is aliased by a view (see ops/inplace.py)
+    view._version = base._version
 
 
 def _connect_outputs(ctx: Node, outs, results) -> None:
@@ -386,6 +399,7 @@ def _connect_outputs(ctx: Node, outs, results) -> None:
     n_out = len(results)
     if n_out > 1:
         ctx._n_out = n_out
+        ctx._plain = False
         ctx._out_meta = tuple((r._data.shape, r._data.dtype) for r in results)
     for k, r in enumerate(results):
         if k in ctx._non_diff or r._data.dtype.kind != "f":
@@ -400,9 +414,10 @@ def _record_saved(ctx: Node, args, outs, results) -> None:
 
     Built-in ops save arrays; for a recorded backward pass (create_graph) they must be
     handed back as Tensors wired into the graph, so each saved array is traced to the input
-    Tensor or output it is (by identity). An output gets a version cell now, since the node
-    cannot hold the output Tensor itself (that would be a reference cycle). ``_epoch`` lets
-    ``Node._check_versions`` catch an in-place change made before backward.
+    Tensor or output it is (by identity). ``_epoch`` lets ``Node._check_versions`` catch an
+    in-place change made before backward. (The node cannot hold its output Tensors: that
+    would be a reference cycle. An output's version cell reaches the node when the output
+    first needs one: see ``Tensor._version_cell``.)
     """
     ctx._epoch = _writes[0]
     if not ctx._raw:  # a user's Function saved Tensors: they are their own sources
@@ -418,11 +433,12 @@ def _record_saved(ctx: Node, args, outs, results) -> None:
         if src is None and (type(s) is np.ndarray or isinstance(s, np.generic)):
             for k, o in enumerate(outs):  # 0-d outputs may be NumPy scalars
                 if s is o:
-                    t = results[k]
-                    cell = t._version
-                    if cell is None:
-                        cell = t._version = [0, 0, False]
-                    src = (k, cell)
+                    src = k
+                    cell = results[k]._version
+                    if cell is not None:  # a view op's output shares its input's cell
+                        if ctx._out_cells is None:
+                            ctx._out_cells = {}
+                        ctx._out_cells[k] = cell
                     break
         sources.append(src)
     ctx._saved_src = tuple(sources)

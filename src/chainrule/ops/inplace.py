@@ -50,8 +50,8 @@ def _check_target(self: Tensor, name: str) -> None:
         if self._requires_grad:
             raise RuntimeError(f"{name}: {_LEAF_MESSAGE}")
     elif node._fn._view:
-        edge = node._next[0] if node._next else None
-        if edge is not None and isinstance(edge[0], Tensor):
+        target = node._next[0] if node._next else None
+        if target is not None and isinstance(target, Tensor):
             raise RuntimeError(
                 f"{name}: a view of a leaf Variable that requires grad is being used in an "
                 "in-place operation."

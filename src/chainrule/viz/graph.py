@@ -224,9 +224,9 @@ def _walk(roots: list[Tensor], max_nodes: int | None):
         if keep:
             ops.append(node)
             drawn.add(id(node))
-        # ``_next`` (internal, read only) holds each input's shape; next_functions (public)
+        # ``_meta`` (internal, read only) holds each input's shape; next_functions (public)
         # gives the input's node, or an AccumulateGrad wrapping the leaf tensor.
-        raw_edges = getattr(node, "_next", ())
+        metas = getattr(node, "_meta", ())
         for i, (fn, _nr) in enumerate(node.next_functions):
             if fn is None:
                 continue
@@ -242,7 +242,7 @@ def _walk(roots: list[Tensor], max_nodes: int | None):
                 seen.add(id(fn))
                 queue.append(fn)
             if keep:
-                shape = raw_edges[i][2] if i < len(raw_edges) and raw_edges[i] else None
+                shape = metas[i][1] if i < len(metas) and metas[i] else None
                 edges.append((fn, node, shape))
     hidden = total - len(ops)
     drawn_edges = []
