@@ -171,7 +171,11 @@ def uniform_array(gen, shape, npd, low=0.0, high=1.0) -> np.ndarray:
     draw_dtype = np.float32 if npd == np.float16 else npd  # NumPy draws float32/64 only
     u = gen.random(shape, dtype=draw_dtype)
     if low != 0.0 or high != 1.0:
-        u = u * (high - low) + low
+        if type(low) in (float, int) and type(high) in (float, int):
+            u *= high - low  # in place: the same numbers (Python numbers keep u's dtype)
+            u += low  # and no temporary the size of the weight (W3 builds 16 MB ones)
+        else:
+            u = u * (high - low) + low
     u = u.astype(npd, copy=False)
     if high > low:  # rounding (to float16, or of the affine map) must not reach ``high``
         top = np.nextafter(np.asarray(high, npd), np.asarray(low, npd))

@@ -8,45 +8,48 @@ from ..ops.linalg import MatMul, matmul
 from ..tensor import Tensor
 
 
-def _direct(t, other) -> bool:
-    """Whether ``t <op> other`` may skip promotion: ``t`` floating, ``other`` a Python float
-    or int (not bool) or a tensor of ``t``'s dtype."""
-    d = t._data.dtype
-    if d.kind != "f":
-        return False
-    kind = type(other)
-    if kind is float or kind is int:
-        return True
-    return isinstance(other, Tensor) and other._data.dtype == d
-
-
 def _operator(op, function, name: str, reflected: bool = False):
-    """A binary operator method: ``op.apply`` directly when ``_direct`` allows, else the
-    public ``function`` (which promotes dtypes and raises PyTorch's errors).
+    """A binary operator method: ``op.apply`` directly when no promotion is needed, else
+    the public ``function`` (which promotes dtypes and raises PyTorch's errors).
 
-    NOTE: a floating tensor with a tensor of the same dtype or a Python number needs no
-    promotion (NumPy's rules agree with PyTorch's there), so it skips argument handling. A
-    broadcast mismatch raises ValueError in NumPy and falls through to ``function``, which
-    raises PyTorch's RuntimeError naming the shapes.
+    NOTE: a floating tensor with a Python float or int (not bool) or a tensor of the same
+    dtype needs no promotion (NumPy's rules agree with PyTorch's there), so it skips
+    argument handling; that test is written out in both methods (it runs on every + - * /).
+    A broadcast mismatch raises ValueError in NumPy and falls through to ``function``,
+    which raises PyTorch's RuntimeError naming the shapes.
     """
     if reflected:
 
         def method(self, other):
-            if _direct(self, other):
-                try:
-                    return op.apply(other, self)
-                except ValueError:
-                    pass
+            d = self._data.dtype
+            if d.kind == "f":
+                kind = type(other)
+                if (
+                    kind is float
+                    or kind is int
+                    or (isinstance(other, Tensor) and other._data.dtype == d)
+                ):
+                    try:
+                        return op.apply(other, self)
+                    except ValueError:
+                        pass
             return function(other, self)
 
     else:
 
         def method(self, other):
-            if _direct(self, other):
-                try:
-                    return op.apply(self, other)
-                except ValueError:
-                    pass
+            d = self._data.dtype
+            if d.kind == "f":
+                kind = type(other)
+                if (
+                    kind is float
+                    or kind is int
+                    or (isinstance(other, Tensor) and other._data.dtype == d)
+                ):
+                    try:
+                        return op.apply(self, other)
+                    except ValueError:
+                        pass
             return function(self, other)
 
     method.__name__ = method.__qualname__ = name

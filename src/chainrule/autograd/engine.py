@@ -310,14 +310,12 @@ def _run_all(node_buf: dict, leaf_buf: dict, retain_graph: bool, graph: bool) ->
             out = node._fn.backward(node, g_in)
             if type(out) is not tuple:
                 out = (out,)
-            i = -1
             for target, meta, g in zip(node._next, node._meta, out):
-                i += 1
                 if target is None or g is None:
                     continue
                 nr, shape, char = meta
                 if type(g) is not np.ndarray or g.shape != shape or g.dtype.char != char:
-                    g = _reduce(g, shape, char, node, i, False)
+                    g = _reduce(g, shape, char, node, _index(out, g), False)
                 if isinstance(target, Node):
                     slot = node_buf.get(target)
                     if slot is None:
@@ -348,9 +346,17 @@ def _run_all(node_buf: dict, leaf_buf: dict, retain_graph: bool, graph: bool) ->
             if leaf._hooks:
                 g = _call_hooks(leaf._hooks, g, graph)
                 owned = False
-            _accumulate(leaf, g, owned, graph)
+            if fast and leaf._grad is None:  # the first gradient of a training step
+                leaf._grad = _wrap(g if owned else g.copy())
+            else:
+                _accumulate(leaf, g, owned, graph)
     finally:
         _grad_state.enabled = prev_mode
+
+
+def _index(out: tuple, g) -> int:
+    """The position of ``g`` in ``out`` (for an error message: the fast path keeps none)."""
+    return next(i for i, x in enumerate(out) if x is g)
 
 
 def _run_node(

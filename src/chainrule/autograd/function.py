@@ -34,6 +34,8 @@ __all__ = ["Function", "FunctionCtx", "Node"]
 # pops consumers before producers (the engine's order; see engine._run_all).
 _next_key = count(-1, -1).__next__
 
+_OUTPUT_0 = (0,)  # _saved_src when forward saved exactly its one output
+
 _NO_GRAD = tuple((False,) * n for n in range(16))  # needs_input_grad when nothing is recorded
 
 _FREED_MESSAGE = (
@@ -159,7 +161,10 @@ class Node:
         items = self._saved_src if self._raw else self._saved
         if not items:
             return
-        for src in items:
+        graph_only = () if _grad_state.enabled else self._fn.graph_only_saved
+        for i, src in enumerate(items):
+            if i in graph_only:  # read only by a recorded backward, and this one is not
+                continue
             if isinstance(src, Tensor):
                 cell = src._version
             elif type(src) is int and self._out_cells:
@@ -224,6 +229,9 @@ class Function:
 
     _raw = False  # built-in ops (ops/_op.py) set True: they compute on NumPy arrays
     _view = False  # True when the output may share memory with input 0 (shares its version)
+    # positions in save_for_backward of values that only a recorded backward pass
+    # (create_graph) reads: an in-place change to them fails only that kind of pass
+    graph_only_saved: tuple = ()
     _node_cls: type[Node] = Node
 
     def __init_subclass__(cls, **kwargs) -> None:
@@ -249,7 +257,7 @@ class Function:
         # Built-in ops: this is the hot path of every tensor operation, so it is written out
         # flat (no helper calls) for the common case of one output.
         values = []
-        targets = []
+        targets = []  # per input: where its gradient goes (see Node._next)
         metas = []
         needs = []
         record = False
@@ -313,8 +321,15 @@ class Function:
             if data.dtype.kind == "f" and ctx._mark_nd is None:
                 t._grad_fn = ctx
                 t._requires_grad = True
-            if ctx._saved:
-                _record_saved(ctx, args, (out,), (t,))
+            saved = ctx._saved
+            if saved:
+                if len(saved) == 1 and saved[0] is out:  # y alone: sigmoid, tanh, exp, relu
+                    ctx._saved_src = _OUTPUT_0
+                    ctx._epoch = _writes[0]
+                    if t._version is not None:  # a view op: its output shares a cell
+                        ctx._out_cells = {0: t._version}
+                else:
+                    _record_saved(ctx, args, (out,), (t,))
         return t
 
     @classmethod

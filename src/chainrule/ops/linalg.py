@@ -42,6 +42,8 @@ class MatMul(Op):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         nda, ndb = ctx.ndims
+        if nda == 2 and ndb == 2 and type(g) is np.ndarray:  # two matrices: the common case
+            return (g @ b.T if need_a else None), (a.T @ g if need_b else None)
         ga = gb = None
         if nda == 1 and ndb == 1:  # dot product: g is a scalar
             return (g * b if need_a else None), (g * a if need_b else None)

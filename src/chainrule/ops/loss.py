@@ -1,6 +1,8 @@
 """Fused loss primitives: the few losses that no composite of public ops computes with
 PyTorch's numbers (``nn/functional/_loss_*.py`` builds every loss; these are its parts).
 
+- ``CrossEntropy``: log_softmax and nll_loss in one node, for the common case of class
+  indices, no weights and nothing ignored (for speed; it says how it keeps their numbers).
 - ``NllLoss``: pick each target's log-probability, weight it, reduce. Its gradient is
   written straight into the picked positions (no scatter-add), and the degenerate means
   (every target ignored, or every picked weight zero) give PyTorch's nan without 0/0
@@ -17,7 +19,9 @@ import numpy as np
 from ..tensor import Tensor
 from . import _dual as D
 from ._op import Op
+from ._quiet import quiet
 from .indexing import IndexPut
+from .softmax import LogSoftmax
 
 # Internal primitives only: the public losses live in ``chainrule.nn.functional``.
 __all__: list[str] = []
@@ -65,6 +69,64 @@ class NllLoss(Op):
             g = D.expand(g, ctx.coef.shape)
         scaled = g * ctx.coef
         return D.run(IndexPut, scaled, ctx.key, ctx.shape, False), None, None, None, None
+
+
+class CrossEntropy(Op):
+    """Cross-entropy of logits ``x`` (N, C) against class indices ``t`` (N), every target
+    in range and none ignored (``nn.functional.cross_entropy`` checks that first).
+
+    forward:  logp = log_softmax(x) along the classes,  l_n = -logp[n, t_n]
+              none: y = l;  sum: y = sum_n l_n;  mean: y = sum_n l_n / N
+    gradient: dL/dx = s_n * (onehot(t_n) - softmax(x)_n),  with s = -g / N (mean), -g
+              (sum) or -g_n (none)
+    saves:    x (for a recorded backward pass) and logp
+
+    # NOTE: fused for speed: one node instead of log_softmax and nll_loss, and the gradient
+    # is one exp and an in-place update at the targets, with the composite's numbers: its
+    # nll backward puts s at the targets, and log_softmax's backward turns that into
+    # s - exp(logp) * s there and -(exp(logp) * s) elsewhere, which is what this computes.
+    # A recorded backward (create_graph) rebuilds the composite from x instead, so that
+    # its result is differentiable again; only that pass reads x (``graph_only_saved``),
+    # so an in-place change to the logits between the loss and backward() is accepted, as
+    # in PyTorch (whose log_softmax saves only its output), and refused by a recorded pass.
+    """
+
+    graph_only_saved = (0,)
+
+    @staticmethod
+    def forward(ctx, x, t, reduction):
+        with quiet():
+            z = x - x.max(axis=1, keepdims=True)
+            logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        ctx.save_for_backward(x, logp)
+        n = x.dtype.type(x.shape[0])
+        ctx.key, ctx.reduction = (np.arange(x.shape[0]), t), reduction
+        # the coefficient that NllLoss gives each target: -w_n / sum(w), or -w_n
+        ctx.coef = -1 / n if reduction == "mean" else -n.dtype.type(1)
+        picked = logp[ctx.key]
+        if reduction == "none":
+            return -picked
+        # -(sum of picked) is the sum of the losses exactly: rounding is symmetric in sign
+        return -picked.sum() if reduction == "sum" else -picked.sum() / n
+
+    @staticmethod
+    def backward(ctx, g):
+        x, logp = ctx.saved_tensors
+        if isinstance(g, Tensor):  # recorded: the composite, differentiable in x
+            n, shape = x.shape[0], tuple(x.shape)
+            if ctx.reduction != "none":
+                g = D.expand(g, (n,))
+            scaled = g * np.full(n, ctx.coef)
+            g_logp = D.run(IndexPut, scaled, ctx.key, shape, False)
+            logp = LogSoftmax.apply(x, (1,))
+            return g_logp - D.exp(logp) * D.sum_dims(g_logp, (1,), True), None, None
+        s = g * ctx.coef  # 0-d (mean, sum) or one per sample (none)
+        gx = np.exp(logp)
+        if gx.dtype != s.dtype:  # a gradient of another dtype: compute in the wider one
+            gx = gx.astype(np.result_type(gx, s))
+        gx *= -s if s.ndim == 0 else (-s)[:, None]
+        gx[ctx.key] += s
+        return gx, None, None
 
 
 class BinaryCrossEntropy(Op):
@@ -156,7 +218,7 @@ class MseLoss(Op):
         ctx.save_for_backward(x, t)
         ctx.scale = 2.0 / x.size if reduction == "mean" else 2.0
         d = x - t
-        total = np.sum(d * d)
+        total = np.add.reduce(d * d, axis=None)  # np.sum, without its Python wrapper
         return total / x.size if reduction == "mean" else total
 
     @staticmethod

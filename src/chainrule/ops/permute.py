@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 from ..tensor import Tensor, _check_dim
 from . import _dual as D
 from ._op import Op
@@ -26,7 +24,7 @@ class Transpose(Op):
     @staticmethod
     def forward(ctx, x, d0, d1):
         ctx.dims = (d0, d1)
-        return np.swapaxes(x, d0, d1)
+        return x.swapaxes(d0, d1)
 
     @staticmethod
     def backward(ctx, g):
@@ -45,7 +43,7 @@ class Permute(Op):
     @staticmethod
     def forward(ctx, x, perm):
         ctx.perm = perm
-        return np.transpose(x, perm)
+        return x.transpose(perm)
 
     @staticmethod
     def backward(ctx, g):

@@ -52,19 +52,54 @@ def _decayed_direction(grad, param, *, lr, weight_decay, maximize, decoupled):
     return _direction(grad, param, weight_decay, maximize)
 
 
-def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
+def _lerp_(start: np.ndarray, end: np.ndarray, weight: float, scratch=None) -> None:
     """start ← start + w·(end − start), in place, in PyTorch's two-sided form (exact at
-    w = 1: the second form is used from w = 0.5 on)."""
+    w = 1: the second form is used from w = 0.5 on). ``scratch``, an array of start's
+    shape and dtype, holds the intermediate (else a new one is made)."""
     w = start.dtype.type(weight)
+    diff = np.subtract(end, start, out=scratch)
     if abs(w) < 0.5:
-        start += w * (end - start)
+        diff *= w
+        start += diff
     else:
-        start[...] = end - (end - start) * (1 - w)
+        diff *= 1 - w
+        np.subtract(end, diff, out=start)
 
 
-def _addcmul_(target: np.ndarray, value: float, a: np.ndarray, b: np.ndarray) -> None:
-    """target ← target + value·a·b, in place."""
-    target += (value * a) * b
+def _addcmul_(target: np.ndarray, value: float, a: np.ndarray, b: np.ndarray, scratch=None):
+    """target ← target + value·a·b, in place (``scratch``: as in ``_lerp_``)."""
+    product = np.multiply(a, value, out=scratch)
+    product *= b
+    target += product
+
+
+# A large in-place update runs in pieces of this many elements (256 KB of float32) through
+# one small buffer: see ``_sub_scaled_``.
+_PIECE = 1 << 16
+
+
+def _sub_scaled_(param: np.ndarray, lr: float, d: np.ndarray) -> None:
+    """param ← param − lr·d, in place, with the numbers of ``param -= lr * d``.
+
+    A large parameter is updated piece by piece through a buffer of ``_PIECE`` elements,
+    so the update needs no temporary the size of the parameter (on a wide model that
+    temporary is the peak of the step's memory) and each piece is still in cache when it
+    is subtracted.
+    """
+    if (
+        param.size <= _PIECE
+        or d.dtype != param.dtype
+        or not (param.flags.c_contiguous and d.flags.c_contiguous)
+        or d.shape != param.shape
+    ):
+        param -= lr * d
+        return
+    flat_p, flat_d = param.reshape(-1), d.reshape(-1)
+    buffer = np.empty(_PIECE, dtype=param.dtype)
+    for start in range(0, flat_p.size, _PIECE):
+        p_piece = flat_p[start : start + _PIECE]
+        scaled = np.multiply(flat_d[start : start + _PIECE], lr, out=buffer[: p_piece.size])
+        np.subtract(p_piece, scaled, out=p_piece)
 
 
 @_quiet
@@ -81,6 +116,10 @@ def sgd(
     ``momentum_buffers[i]`` is None before parameter i's first update; a new buffer is
     stored into the list then.
     """
+    if momentum == 0 and weight_decay == 0 and not maximize:  # plain SGD: p -= lr * g
+        for p, grad in zip(params, grads):
+            _sub_scaled_(p, lr, grad)
+        return
     for i, (p, grad) in enumerate(zip(params, grads)):
         d = _direction(grad, p, weight_decay, maximize)
         if momentum != 0:
@@ -92,7 +131,7 @@ def sgd(
                 buf *= momentum
                 buf += (1 - dampening) * d
             d = d + momentum * buf if nesterov else buf
-        p -= lr * d
+        _sub_scaled_(p, lr, d)
 
 
 @_quiet

@@ -4,7 +4,8 @@ binary_cross_entropy_with_logits.
 cross_entropy is log_softmax followed by nll_loss (class-index targets) or by a weighted sum
 against the target distribution (class-probability targets); label smoothing mixes in the
 uniform distribution exactly as PyTorch does. nll_loss and binary_cross_entropy are fused
-ops (``ops/loss.py``, which says why); the rest are composites.
+ops (``ops/loss.py``, which says why), and so is the common case of cross_entropy (logits
+(N, C), class indices, no weights, nothing ignored); the rest are composites.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from ...ops._quiet import quiet
 from ...ops.exponential import logaddexp
-from ...ops.loss import BinaryCrossEntropy, NllLoss
+from ...ops.loss import BinaryCrossEntropy, CrossEntropy, NllLoss
 from ...ops.minmax import where
 from ...ops.softmax import log_softmax
 from ...tensor import Tensor, _wrap
@@ -51,9 +52,12 @@ def _check_nll(input: Tensor, target: Tensor, weight: Tensor | None) -> None:
             f"Expected input batch_size ({xs[0]}) to match target batch_size ({target_batch})."
         )
     dtype_ok = target._data.dtype in (np.int64, np.uint8)
-    dtype_error = RuntimeError(
-        f"expected target dtype to be Long or Byte, but got {torch_name(target)}"
-    )
+
+    def dtype_error() -> RuntimeError:
+        return RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {torch_name(target)}"
+        )
+
     if nd <= 2:
         if len(ts) > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -62,14 +66,14 @@ def _check_nll(input: Tensor, target: Tensor, weight: Tensor | None) -> None:
                 f"For 1D input, 1D target must have size 1, but got target size: {ts[0]}"
             )
     elif nd == 4 and not dtype_ok:
-        raise dtype_error
+        raise dtype_error()
     elif ts != xs[:1] + xs[2:]:
         raise RuntimeError(
             f"Expected target size {list(xs[:1] + xs[2:])}, got {list(ts)} (nll_loss with "
             f"input of shape {list(xs)})"
         )
     if not dtype_ok:
-        raise dtype_error
+        raise dtype_error()
     n_classes = xs[0] if nd == 1 else xs[1]
     if weight is not None:
         if weight._data.ndim != 1 or weight._data.shape[0] != n_classes:
@@ -170,6 +174,10 @@ def cross_entropy(
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
+    if weight is None and label_smoothing <= 0.0 and reduction in _FUSED_REDUCTIONS:
+        t = _plain_targets(input._data, target._data, ignore_index)
+        if t is not None:
+            return CrossEntropy.apply(input, t, reduction)  # the common case: one fused op
     class_dim = 0 if input._data.ndim == 1 else 1
     if label_smoothing > 0.0:
         _check_smoothing(label_smoothing)
@@ -178,6 +186,27 @@ def cross_entropy(
         )
     logp = log_softmax(input, class_dim)
     return nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+
+
+_FUSED_REDUCTIONS = ("mean", "sum", "none")
+_FUSED_LOGITS = (np.dtype(np.float32), np.dtype(np.float64))
+_FUSED_TARGETS = (np.dtype(np.int64), np.dtype(np.uint8))
+
+
+def _plain_targets(x: np.ndarray, t: np.ndarray, ignore_index: int) -> np.ndarray | None:
+    """``t`` when cross-entropy over ``x`` is the case the fused op takes (logits (N, C),
+    class indices (N,), every one in range and none equal to ``ignore_index``), else None:
+    the composite then computes it, or raises its error."""
+    if x.ndim != 2 or t.ndim != 1 or x.dtype not in _FUSED_LOGITS or t.dtype not in _FUSED_TARGETS:
+        return None
+    n, n_classes = x.shape
+    if n == 0 or n_classes == 0 or t.shape[0] != n:
+        return None
+    if t.min() < 0 or t.max() >= n_classes:
+        return None
+    if 0 <= ignore_index < n_classes and (t == ignore_index).any():
+        return None
+    return t
 
 
 def _check_smoothing(label_smoothing: float) -> None:

@@ -47,6 +47,9 @@ def _addindent(text: str, spaces: int) -> str:
     return "\n".join(lines[:1] + [" " * spaces + line for line in lines[1:]])
 
 
+_EMPTY: dict = {}  # what a missing registry reads as in __getattr__
+
+
 class Module(_StateMixin):
     """Base class for all neural-network modules; subclass it and define ``forward``.
 
@@ -161,10 +164,18 @@ class Module(_StateMixin):
 
     def __getattr__(self, name: str):
         # Only called when normal lookup fails: look in the registries, else a real error.
+        # (Every forward reads self.weight through here, so it is written for speed.)
         d = self.__dict__
-        for registry in ("_parameters", "_buffers", "_modules"):
-            if registry in d and name in d[registry]:
-                return d[registry][name]
+        params = d.get("_parameters")
+        if params is not None:
+            if name in params:
+                return params[name]
+            buffers = d.get("_buffers", _EMPTY)
+            if name in buffers:
+                return buffers[name]
+            modules = d.get("_modules", _EMPTY)
+            if name in modules:
+                return modules[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ...autograd.grad_mode import is_grad_enabled
+from ...tensor import Tensor, _wrap
 from ._collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
@@ -238,9 +240,9 @@ class _DataLoaderIter:
             return self._collate_fn(self._next_from_stream(index))
         if self._auto_collation:
             if self._gather:
-                positions = np.asarray(index)
-                if positions.ndim == 1 and positions.dtype.kind in "iu" and positions.size:
-                    return [t[positions] for t in self._dataset.tensors]
+                batch = self._gathered(index)
+                if batch is not None:
+                    return batch
             getitems = getattr(self._dataset, "__getitems__", None)
             if callable(getitems):
                 data = getitems(index)
@@ -249,6 +251,20 @@ class _DataLoaderIter:
         else:
             data = self._dataset[index]
         return self._collate_fn(data)
+
+    def _gathered(self, index) -> list[Tensor] | None:
+        """The TensorDataset batch at ``index`` as one gather per tensor, or None when the
+        index is not a non-empty list of integers (the general path then handles it)."""
+        positions = np.asarray(index)
+        if positions.ndim != 1 or positions.dtype.kind not in "iu" or not positions.size:
+            return None
+        tensors = self._dataset.tensors
+        if any(t._requires_grad for t in tensors) and is_grad_enabled():
+            return [t[positions] for t in tensors]  # stacking would be recorded: use the op
+        try:
+            return [_wrap(t._data[positions]) for t in tensors]
+        except IndexError:  # out of range: let the indexing op raise its own message
+            return [t[positions] for t in tensors]
 
     def _next_from_stream(self, index):
         if not self._auto_collation:
