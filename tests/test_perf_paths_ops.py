@@ -129,3 +129,18 @@ def test_sigmoid_at_the_float_limits_matches_torch(dtype):
     t = torch.tensor(x).sigmoid().numpy()
     assert c.dtype == t.dtype
     np.testing.assert_allclose(c, t, rtol=2e-3 if dtype == "float16" else 1e-6, atol=0)
+
+
+def test_linear_forward_follows_a_weight_replaced_by_a_plain_attribute_like_torch():
+    # Linear.forward reads its registry directly (speed); the attribute route still works
+    outs = []
+    for lib in (chainrule, torch):
+        layer = lib.nn.Linear(3, 2)
+        with lib.no_grad():
+            layer.weight.copy_(lib.tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3)))
+            layer.bias.zero_()
+        del layer.weight
+        layer.weight = lib.tensor(np.ones((2, 3), np.float32)) * 2.0
+        outs.append(layer(lib.tensor([[1.0, 2.0, 3.0]])).detach().numpy())
+    np.testing.assert_array_equal(outs[0], outs[1])
+    np.testing.assert_array_equal(outs[0], [[12.0, 12.0]])

@@ -48,7 +48,12 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        return F.linear(input, self.weight, self.bias)
+        params = self._parameters  # self.weight would miss, then go through __getattr__
+        try:
+            weight, bias = params["weight"], params["bias"]
+        except KeyError:  # deleted and replaced by a plain attribute (a parametrization)
+            weight, bias = self.weight, self.bias
+        return F.linear(input, weight, bias)
 
     def extra_repr(self) -> str:
         return (
