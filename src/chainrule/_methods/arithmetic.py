@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..autograd.function import apply_binary, apply_unary
 from ..ops import elementwise as E
 from ..ops.activation import Relu, Sigmoid, Tanh, relu, sigmoid, tanh
 from ..ops.linalg import MatMul, matmul
@@ -30,7 +31,7 @@ def _operator(op, function, name: str, reflected: bool = False):
                     or (isinstance(other, Tensor) and other._data.dtype == d)
                 ):
                     try:
-                        return op.apply(other, self)
+                        return apply_binary(op, other, self)
                     except ValueError:
                         pass
             return function(other, self)
@@ -47,7 +48,7 @@ def _operator(op, function, name: str, reflected: bool = False):
                     or (isinstance(other, Tensor) and other._data.dtype == d)
                 ):
                     try:
-                        return op.apply(self, other)
+                        return apply_binary(op, self, other)
                     except ValueError:
                         pass
             return function(self, other)
@@ -88,7 +89,7 @@ class ArithmeticMethods:
     def __pow__(self, exponent):
         kind = type(exponent)
         if (kind is int or kind is float) and self._data.dtype.kind == "f":
-            return E.PowScalar.apply(self, exponent)  # the common x ** 2 (no promotion)
+            return apply_unary(E.PowScalar, self, exponent)  # the common x ** 2
         return E.pow(self, exponent)
 
     def __rpow__(self, base):
@@ -106,7 +107,7 @@ class ArithmeticMethods:
                 and a.dtype == b.dtype
                 and a.dtype.kind == "f"
             ):
-                return MatMul.apply(self, other)
+                return apply_binary(MatMul, self, other)
         return matmul(self, other)
 
     def __rmatmul__(self, other):
@@ -290,7 +291,7 @@ class ArithmeticMethods:
         return E.cosh(self)
 
     def tanh(self):
-        return Tanh.apply(self) if self._data.dtype.kind == "f" else tanh(self)
+        return apply_unary(Tanh, self) if self._data.dtype.kind == "f" else tanh(self)
 
     # ------------------------------------------------------------------ piecewise
     def abs(self):
@@ -343,10 +344,10 @@ class ArithmeticMethods:
 
     # ------------------------------------------------------------------ activations
     def sigmoid(self):
-        return Sigmoid.apply(self) if self._data.dtype.kind == "f" else sigmoid(self)
+        return apply_unary(Sigmoid, self) if self._data.dtype.kind == "f" else sigmoid(self)
 
     def relu(self):
-        return Relu.apply(self) if self._data.dtype.kind == "f" else relu(self)
+        return apply_unary(Relu, self) if self._data.dtype.kind == "f" else relu(self)
 
     # ------------------------------------------------------------------ comparisons, logic
     def eq(self, other):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..autograd.function import apply_unary
 from ..ops import reduction as R
 from ..ops import reduction_cumulative as C
 from ..ops import reduction_norm as N
@@ -16,7 +17,7 @@ class ReductionMethods:
 
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None):
         if dim is None and dtype is None and self._data.dtype.kind == "f":
-            return R.Sum.apply(self, None, keepdim)  # the loss's sum(): nothing to check
+            return apply_unary(R.Sum, self, None, keepdim)  # the loss's sum(): no checks
         return R.sum(self, dim, keepdim, dtype=dtype)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd.function import apply_unary
 from . import _dual as D
 from ._op import Op
 from ._pointwise import float_input, require_tensor
@@ -114,11 +115,11 @@ _MASK_FROM = 1024
 
 
 def sigmoid(input):
-    return Sigmoid.apply(float_input(input, "sigmoid"))
+    return apply_unary(Sigmoid, float_input(input, "sigmoid"))
 
 
 def tanh(input):
-    return Tanh.apply(float_input(input, "tanh"))
+    return apply_unary(Tanh, float_input(input, "tanh"))
 
 
 def relu(input):
@@ -126,4 +127,4 @@ def relu(input):
     require_tensor(input, "relu")
     if input._data.dtype.kind == "b":
         raise RuntimeError("relu(): bool tensors are not supported")
-    return Relu.apply(input)
+    return apply_unary(Relu, input)
