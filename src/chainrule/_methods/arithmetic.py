@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..autograd.function import apply_binary, apply_unary
+from ..autograd._apply_fast import apply_binary, apply_unary
 from ..ops import elementwise as E
 from ..ops.activation import Relu, Sigmoid, Tanh, relu, sigmoid, tanh
 from ..ops.linalg import MatMul, matmul

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..autograd.function import apply_unary
+from ..autograd._apply_fast import apply_unary
 from ..ops import reduction as R
 from ..ops import reduction_cumulative as C
 from ..ops import reduction_norm as N

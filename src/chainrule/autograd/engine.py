@@ -1,9 +1,11 @@
 """The backward pass: walk the recorded graph from the outputs to the leaves.
 
-1. Order: an iterative depth-first search from the outputs lists every node and leaf
-   reachable through the edges; reversed, that post-order is a topological order, so a node
-   runs only after every consumer of its outputs has delivered its gradient. No recursion:
-   a 100,000-op chain is fine.
+1. Order: a node runs only after every consumer of its outputs has delivered its gradient.
+   ``backward()`` gets that from creation order: every node is created after the nodes it
+   consumes, so a heap of creation keys pops nodes newest first (``_run_all``).
+   ``autograd.grad`` and ``backward(inputs=...)``, which must first find what lies on a path
+   to the inputs, list the reachable nodes with an iterative depth-first search, whose
+   reversed post-order is a topological order. No recursion: a 100,000-op chain is fine.
 2. Run: each node's gradient is fed to its Function's ``backward``; each returned gradient
    is reduced to its input's shape and dtype (``sum_to``: the one place broadcasting is
    undone) and added into the buffer of the edge's target.

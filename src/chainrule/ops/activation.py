@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import apply_unary
+from ..autograd._apply_fast import apply_unary
 from . import _dual as D
 from ._op import Op
 from ._pointwise import float_input, require_tensor
