@@ -10,48 +10,32 @@ from ..tensor import Tensor
 
 
 def _operator(op, function, name: str, reflected: bool = False):
-    """A binary operator method: ``op.apply`` directly when no promotion is needed, else
-    the public ``function`` (which promotes dtypes and raises PyTorch's errors).
+    """A binary operator method: the op directly (``apply_binary``) when no promotion is
+    needed, else the public ``function`` (which promotes dtypes and raises PyTorch's errors).
 
     NOTE: a floating tensor with a Python float or int (not bool) or a tensor of the same
     dtype needs no promotion (NumPy's rules agree with PyTorch's there), so it skips
-    argument handling; that test is written out in both methods (it runs on every + - * /).
+    argument handling; that test is written out here (it runs on every + - * /).
     A broadcast mismatch raises ValueError in NumPy and falls through to ``function``,
     which raises PyTorch's RuntimeError naming the shapes.
     """
-    if reflected:
 
-        def method(self, other):
-            d = self._data.dtype
-            if d.kind == "f":
-                kind = type(other)
-                if (
-                    kind is float
-                    or kind is int
-                    or (isinstance(other, Tensor) and other._data.dtype == d)
-                ):
-                    try:
+    def method(self, other):
+        d = self._data.dtype
+        if d.kind == "f":
+            kind = type(other)
+            if (
+                kind is float
+                or kind is int
+                or (isinstance(other, Tensor) and other._data.dtype == d)
+            ):
+                try:
+                    if reflected:
                         return apply_binary(op, other, self)
-                    except ValueError:
-                        pass
-            return function(other, self)
-
-    else:
-
-        def method(self, other):
-            d = self._data.dtype
-            if d.kind == "f":
-                kind = type(other)
-                if (
-                    kind is float
-                    or kind is int
-                    or (isinstance(other, Tensor) and other._data.dtype == d)
-                ):
-                    try:
-                        return apply_binary(op, self, other)
-                    except ValueError:
-                        pass
-            return function(self, other)
+                    return apply_binary(op, self, other)
+                except ValueError:
+                    pass
+        return function(other, self) if reflected else function(self, other)
 
     method.__name__ = method.__qualname__ = name
     return method
