@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor, _wrap, _writes
+from ..tensor import Tensor, _wrap
 from .anomaly import capture as _capture_trace
 from .anomaly import state as _anomaly_state
-from .function import _NO_GRAD, _OUTPUT_0, Node, _next_key, _record_saved
+from .function import _NO_GRAD, Node, _attach, _next_key
 from .grad_mode import state as _grad_state
 
 __all__ = ["apply_unary", "apply_binary"]
@@ -81,17 +81,7 @@ def apply_binary(cls, a, b):
 
 
 def _recorded_output(ctx: Node, out, args: tuple) -> Tensor:
-    """The output Tensor of a recorded one-output op (``apply``'s last steps)."""
-    data = out if type(out) is np.ndarray else np.asarray(out)
-    t = _wrap(data)
-    if data.dtype.kind == "f" and ctx._mark_nd is None:
-        t._grad_fn = ctx
-        t._requires_grad = True
-    saved = ctx._saved
-    if saved:
-        if len(saved) == 1 and saved[0] is out:
-            ctx._saved_src = _OUTPUT_0
-            ctx._epoch = _writes[0]
-        else:
-            _record_saved(ctx, args, (out,), (t,))
+    """The output Tensor of a recorded one-output op (``apply``'s last step, ``_attach``)."""
+    t = _wrap(out if type(out) is np.ndarray else np.asarray(out))
+    _attach(ctx, t, out, args)
     return t

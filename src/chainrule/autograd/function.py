@@ -318,18 +318,7 @@ class Function:
                 # PyTorch, a leaf that requires grad (a copy, e.g. reshape's, is not)
                 t._requires_grad = True
         if record:
-            if data.dtype.kind == "f" and ctx._mark_nd is None:
-                t._grad_fn = ctx
-                t._requires_grad = True
-            saved = ctx._saved
-            if saved:
-                if len(saved) == 1 and saved[0] is out:  # y alone: sigmoid, tanh, exp, relu
-                    ctx._saved_src = _OUTPUT_0
-                    ctx._epoch = _writes[0]
-                    if t._version is not None:  # a view op: its output shares a cell
-                        ctx._out_cells = {0: t._version}
-                else:
-                    _record_saved(ctx, args, (out,), (t,))
+            _attach(ctx, t, out, args)
         return t
 
     @classmethod
@@ -343,6 +332,23 @@ class Function:
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:  # PyTorch's optional split form
         raise NotImplementedError
+
+
+def _attach(ctx: Node, t: Tensor, out, args: tuple) -> None:
+    """Make ``ctx`` the grad_fn of its one output ``t`` (forward returned ``out``) and note
+    where the values it saved came from: the end of every recorded one-output op."""
+    if t._data.dtype.kind == "f" and ctx._mark_nd is None:
+        t._grad_fn = ctx
+        t._requires_grad = True
+    saved = ctx._saved
+    if saved:
+        if len(saved) == 1 and saved[0] is out:  # y alone: sigmoid, tanh, exp, relu
+            ctx._saved_src = _OUTPUT_0
+            ctx._epoch = _writes[0]
+            if t._version is not None:  # a view op: its output shares a cell
+                ctx._out_cells = {0: t._version}
+        else:
+            _record_saved(ctx, args, (out,), (t,))
 
 
 def _adopt_output(o, args) -> Tensor:
