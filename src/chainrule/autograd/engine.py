@@ -292,11 +292,30 @@ def _run_all(node_buf: dict, leaf_buf: dict, retain_graph: bool, graph: bool) ->
     run_node = _run_node_anomaly if _anomaly.state.enabled else _run_node
     prev_mode = _grad_state.enabled
     _grad_state.enabled = graph
+    # The next node to run, with its gradient, held outside the heap and node_buf: when
+    # nothing else waits, the one node that just received its first gradient is the newest
+    # waiting node, so it runs next (no later node can still feed it). A chain never
+    # touches the heap.
+    chained = chained_g = None
+    grads = None  # the general path's gradient list; None whenever the fast path runs
     try:
-        while heap:
-            node = heappop(heap)[1]
-            grads = node_buf.pop(node)
-            if not (fast and node._plain):
+        while heap or chained is not None:
+            if chained is not None:
+                node = chained
+                chained = None
+                if fast and node._plain:
+                    g_in = chained_g
+                    chained_g = None
+                else:
+                    grads = [chained_g]
+                    chained_g = None
+            else:
+                node = heappop(heap)[1]
+                grads = node_buf.pop(node)
+                if fast and node._plain:
+                    g_in = grads[0]
+                    grads = None
+            if grads is not None:  # the general path: hooks, several outputs, graphs
                 if node._pre_hooks or node._retained:
                     _apply_pre_hooks(node, grads, graph)
                 run_node(node, grads, graph, node_buf, leaf_buf, heap)
@@ -307,8 +326,6 @@ def _run_all(node_buf: dict, leaf_buf: dict, retain_graph: bool, graph: bool) ->
             # The fast path (a built-in op on arrays, one output, no hooks): the hottest
             # loop of the library, so ``_route`` is written out here. See _route for the
             # general case and the meaning of each step.
-            g_in = grads[0]
-            grads = None
             out = node._fn.backward(node, g_in)
             if type(out) is not tuple:
                 out = (out,)
@@ -319,17 +336,28 @@ def _run_all(node_buf: dict, leaf_buf: dict, retain_graph: bool, graph: bool) ->
                 if type(g) is not np.ndarray or g.shape != shape or g.dtype.char != char:
                     g = _reduce(g, shape, char, node, _index(out, g), False)
                 if isinstance(target, Node):
+                    if target is chained:  # a second edge to it (x * x)
+                        chained_g = chained_g + g
+                        continue
                     slot = node_buf.get(target)
-                    if slot is None:
-                        if target._n_out == 1:
-                            node_buf[target] = [g]
-                        else:
-                            slot = node_buf[target] = [None] * target._n_out
-                            slot[nr] = g
-                        heappush(heap, (target._key, target))
-                    else:
+                    if slot is not None:
                         prev = slot[nr]
                         slot[nr] = g if prev is None else prev + g
+                        continue
+                    if chained is None and not heap and target._n_out == 1:
+                        chained = target
+                        chained_g = g
+                        continue
+                    if chained is not None:  # two new nodes: both wait in the heap
+                        node_buf[chained] = [chained_g]
+                        heappush(heap, (chained._key, chained))
+                        chained = chained_g = None
+                    if target._n_out == 1:
+                        node_buf[target] = [g]
+                    else:
+                        slot = node_buf[target] = [None] * target._n_out
+                        slot[nr] = g
+                    heappush(heap, (target._key, target))
                 else:
                     ent = leaf_buf.get(target)
                     if ent is None:
@@ -341,9 +369,8 @@ def _run_all(node_buf: dict, leaf_buf: dict, retain_graph: bool, graph: bool) ->
                         ent[1] = True
             out = g_in = g = None  # consumed: let the memory go now
             if not retain_graph and node._saved:
-                node._saved = ()
+                node._saved = None  # freed (see Node._release)
                 node._saved_src = None
-                node._freed = True
         for leaf, (g, owned) in leaf_buf.items():
             if leaf._hooks:
                 g = _call_hooks(leaf._hooks, g, graph)

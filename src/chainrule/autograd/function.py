@@ -36,6 +36,19 @@ _next_key = count(-1, -1).__next__
 
 _OUTPUT_0 = (0,)  # _saved_src when forward saved exactly its one output
 
+# Interned ``Node._meta`` entries (and one-input ``_meta`` tuples): graphs repeat a few
+# shapes, and a shared tuple is not one more object per node for the garbage collector.
+_METAS: dict = {}
+
+
+def _intern_meta(m: tuple) -> tuple:
+    """Keep ``m`` in ``_METAS`` and return it (the cache is emptied when it grows large)."""
+    if len(_METAS) >= 4096:
+        _METAS.clear()
+    _METAS[m] = m
+    return m
+
+
 _NO_GRAD = tuple((False,) * n for n in range(16))  # needs_input_grad when nothing is recorded
 
 _FREED_MESSAGE = (
@@ -64,13 +77,12 @@ class Node:
 
     _fn: type[Function]  # the Function subclass this node records (set per generated class)
     _raw = False
-    _saved: tuple = ()
+    _saved: tuple | None = ()  # None once backward has freed them (see _release)
     # raw ops: per saved array, where it came from: its input Tensor, the output_nr (an int)
     # for an output of this node, or None for a constant
     _saved_src: tuple | None = None
     _epoch = 0  # tensor._writes when the values were saved (see _check_versions)
     _key = 0  # creation order, negated (see _next_key)
-    _freed = False
     _n_out = 1
     # True while the engine may take its fast path for this node: a built-in op with one
     # output and no hooks or retain_grad on it (cleared by those, and by several outputs)
@@ -94,13 +106,14 @@ class Node:
 
     @property
     def saved_tensors(self) -> tuple:
-        if self._freed:
+        saved = self._saved
+        if saved is None:
             raise RuntimeError(f"{_FREED_MESSAGE} (The freed values were saved by {self.name()}.)")
         if _writes[0] != self._epoch:  # some tensor was written in place since the save
             self._check_versions()
-        if self._raw and _grad_state.enabled and self._saved_src is not None:
+        if _grad_state.enabled and self._raw and self._saved_src is not None:
             return self._saved_as_tensors()
-        return self._saved
+        return saved
 
     def mark_non_differentiable(self, *outputs) -> None:
         """Declare outputs that have no gradient (e.g. indices): they won't require grad."""
@@ -183,9 +196,8 @@ class Node:
 
     def _release(self) -> None:
         """Drop saved values after backward (unless retain_graph)."""
-        self._saved = ()
+        self._saved = None
         self._saved_src = None
-        self._freed = True
 
 
 FunctionCtx = Node  # the name PyTorch uses for the ctx type
@@ -269,7 +281,8 @@ class Function:
                     record = True
                     fn = a._grad_fn
                     targets.append(a if fn is None else fn)
-                    metas.append((a._output_nr, d.shape, d.dtype.char))
+                    m = (a._output_nr, d.shape, d.dtype.char)
+                    metas.append(_METAS.get(m) or _intern_meta(m))
                     needs.append(True)
                     continue
             else:
