@@ -2,20 +2,21 @@
 
 ``apply`` handles any number of inputs with lists and loops. The operator methods and the
 direct Tensor methods (``_methods/``) know their inputs' shape in advance: one or two
-operands, one output, no view. For them these two functions do what ``apply`` does with no
-list and no loop: about 0.7 us less per op (a third of the bookkeeping), which is the
-difference on small models. They must stay equivalent to ``apply`` for such ops
-(``tests/test_perf_paths_ops.py`` and every parity test of the operators run through them).
+operands, one output, no view, nothing marked non-differentiable. For them these two
+functions do what ``apply`` does with no list and no loop: about 0.7 us less per op (a
+third of the bookkeeping), which is the difference on small models. They must stay
+equivalent to ``apply`` for such ops (``tests/test_perf_paths_ops.py``,
+``tests/test_perf_paths_engine.py`` and every parity test of the operators run through them).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor, _wrap, _writes
+from ..tensor import Tensor, _new, _wrap, _writes
 from .anomaly import capture as _capture_trace
 from .anomaly import state as _anomaly_state
-from .function import _METAS, _NO_GRAD, _OUTPUT_0, _intern_meta, _next_key
+from .function import _METAS, _NO_GRAD, _OUTPUT_0, Node, _intern_meta, _next_key
 from .grad_mode import state as _grad_state
 
 __all__ = ["apply_unary", "apply_binary"]
@@ -49,10 +50,7 @@ def apply_unary(cls, x: Tensor, *consts):
         if _anomaly_state.enabled:
             ctx._forward_trace = _capture_trace()
         out = cls.forward(ctx, d, *consts)
-        t = _wrap(out if type(out) is np.ndarray else np.asarray(out))
-        if t._data.dtype.kind == "f" and ctx._mark_nd is None:
-            t._grad_fn = ctx
-            t._requires_grad = True
+        t = _output(ctx, out)
         saved = ctx._saved
         if saved:
             ctx._epoch = _writes[0]
@@ -107,10 +105,7 @@ def apply_binary(cls, a, b):
         if _anomaly_state.enabled:
             ctx._forward_trace = _capture_trace()
         out = cls.forward(ctx, va, vb)
-        t = _wrap(out if type(out) is np.ndarray else np.asarray(out))
-        if t._data.dtype.kind == "f" and ctx._mark_nd is None:
-            t._grad_fn = ctx
-            t._requires_grad = True
+        t = _output(ctx, out)
         saved = ctx._saved
         if saved:
             # where each saved value came from (what _record_saved finds, written out):
@@ -134,6 +129,24 @@ def apply_binary(cls, a, b):
     ctx.needs_input_grad = _NO_GRAD[2]
     out = cls.forward(ctx, va, vb)
     return _wrap(out if type(out) is np.ndarray else np.asarray(out))
+
+
+def _output(ctx: Node, out) -> Tensor:
+    """The output Tensor of a recorded op, ``ctx`` its grad_fn when it is floating
+    (``_wrap`` and ``_attach`` in one: these ops mark nothing non-differentiable)."""
+    t = _new(Tensor)
+    t._data = data = out if type(out) is np.ndarray else np.asarray(out)
+    if data.dtype.kind == "f":
+        t._requires_grad = True
+        t._grad_fn = ctx
+    else:
+        t._requires_grad = False
+        t._grad_fn = None
+    t._output_nr = 0
+    t._grad = None
+    t._version = None
+    t._hooks = None
+    return t
 
 
 def _source(s, out):

@@ -269,29 +269,31 @@ class Function:
         # Built-in ops: this is the hot path of every tensor operation, so it is written out
         # flat (no helper calls) for the common case of one output.
         values = []
-        targets = []  # per input: where its gradient goes (see Node._next)
-        metas = []
-        needs = []
         record = False
         for a in args:
             if isinstance(a, Tensor):
-                d = a._data
-                values.append(d)
+                values.append(a._data)
                 if a._requires_grad:
                     record = True
+            else:
+                values.append(a)
+        ctx = cls._node_cls()
+        if record and _grad_state.enabled:
+            targets = []  # per input: where its gradient goes (see Node._next)
+            metas = []
+            needs = []
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    d = a._data
                     fn = a._grad_fn
                     targets.append(a if fn is None else fn)
                     m = (a._output_nr, d.shape, d.dtype.char)
                     metas.append(_METAS.get(m) or _intern_meta(m))
                     needs.append(True)
-                    continue
-            else:
-                values.append(a)
-            targets.append(None)
-            metas.append(None)
-            needs.append(False)
-        ctx = cls._node_cls()
-        if record and _grad_state.enabled:
+                else:
+                    targets.append(None)
+                    metas.append(None)
+                    needs.append(False)
             ctx.needs_input_grad = tuple(needs)
             ctx._next = tuple(targets)
             ctx._meta = tuple(metas)
