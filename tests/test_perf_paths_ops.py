@@ -55,6 +55,21 @@ def test_relu_backward_matches_torch_on_both_paths(case, shape):
     _same(_grads(lambda lib, a: a.relu(), x, seed=g))
 
 
+@pytest.mark.parametrize("x_order", ["C", "F"])
+@pytest.mark.parametrize("g_order", ["C", "F"])
+def test_relu_mask_path_finds_nan_and_inf_in_any_memory_layout(x_order, g_order):
+    # the check behind the masked backward reads y and g * mask flat, in memory order
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((48, 40)).astype(np.float32)
+    g = rng.standard_normal((48, 40)).astype(np.float32)
+    x[3, 5] = np.nan  # g must pass here
+    dead = np.argwhere(x < 0)
+    g[tuple(dead[0])] = np.inf  # 0 must come out here, not nan
+    g[tuple(dead[-1])] = np.nan
+    x, g = np.asarray(x, order=x_order), np.asarray(g, order=g_order)
+    _same(_grads(lambda lib, a: a.relu(), x, seed=g))
+
+
 @pytest.mark.parametrize("shape", [(), (1,), (3, 4), (2, 3, 5)])
 @pytest.mark.parametrize("keepdim", [False, True])
 def test_full_sum_gradient_is_filled_like_torch(shape, keepdim):

@@ -101,10 +101,12 @@ class Relu(Op):
             # NOTE: np.where mispredicts a branch per element on a random sign pattern: on a
             # (512, 2048) batch it takes ~7 ms where g * (y > 0) takes ~1 ms. The product
             # differs from the select only where y is NaN (g must pass) or where an inf or
-            # NaN in g meets y == 0 (0 must come out, not NaN); two sums detect both, and
-            # then the select runs instead.
+            # NaN in g meets y == 0 (0 must come out, not NaN). One dot product detects
+            # both (half the time of two sums): any NaN or inf in y or in the product makes
+            # sum(y * out) NaN or inf, whichever elements meet. Then the select runs
+            # instead (also, harmlessly, when the dot overflows or g has an inf where y > 0).
             out = g * (y > 0)
-            if not (np.isnan(y.sum()) or not np.isfinite(out.sum())):
+            if np.isfinite(np.dot(y.ravel(order="K"), out.ravel(order="K"))):
                 return out
         return D.where(y <= 0, 0.0, g)
 
