@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import chainrule
@@ -207,3 +208,17 @@ def test_w6_mirrors_the_digits_cnn(bench):
         ]
 
     assert layers(build_cnn(nn)) == layers(digits.build_model("cnn"))
+
+
+def test_w4_floor_probe_runs_and_checks_its_engines(bench, capsys):
+    """``python -m benchmarks.floor_w4``: the bare engine and chainrule must reproduce the
+    NumPy pass's output and gradient before anything is timed."""
+    from benchmarks import floor_w4
+
+    y, grad = floor_w4.bare(np.array([0.5], np.float32), 300)
+    y_np, grad_np = floor_w4.numpy_pass(np.array([0.5], np.float32), 300)
+    np.testing.assert_allclose(y, y_np, rtol=1e-6)
+    np.testing.assert_allclose(grad, grad_np, rtol=1e-5)
+    floor_w4.main(["--steps", "200", "--repeat", "1"])
+    rows = capsys.readouterr().out.splitlines()
+    assert [r.split()[0] for r in rows[-3:]] == ["NumPy", "bare", "chainrule"]
