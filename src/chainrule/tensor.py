@@ -74,12 +74,17 @@ _writes = [0]
 _engine = None  # chainrule.autograd.engine, set when it is imported (it imports this module)
 
 
-def _wrap(data: np.ndarray) -> Tensor:
-    """Make a Tensor around ``data`` without copying (the fast internal constructor)."""
+def _wrap(data: np.ndarray, grad_fn=None) -> Tensor:
+    """Make a Tensor around ``data`` without copying (the fast internal constructor); with
+    ``grad_fn`` (a graph node), the Tensor is that node's output and requires grad."""
     t = _new(Tensor)
     t._data = data
-    t._requires_grad = False
-    t._grad_fn = None
+    if grad_fn is None:
+        t._requires_grad = False
+        t._grad_fn = None
+    else:
+        t._requires_grad = True
+        t._grad_fn = grad_fn
     t._output_nr = 0
     t._grad = None
     t._version = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor, _new, _wrap, _writes
+from ..tensor import Tensor, _wrap, _writes
 from .anomaly import capture as _capture_trace
 from .anomaly import state as _anomaly_state
 from .function import _METAS, _NO_GRAD, _OUTPUT_0, Node, _intern_meta, _next_key
@@ -134,19 +134,8 @@ def apply_binary(cls, a, b):
 def _output(ctx: Node, out) -> Tensor:
     """The output Tensor of a recorded op, ``ctx`` its grad_fn when it is floating
     (``_wrap`` and ``_attach`` in one: these ops mark nothing non-differentiable)."""
-    t = _new(Tensor)
-    t._data = data = out if type(out) is np.ndarray else np.asarray(out)
-    if data.dtype.kind == "f":
-        t._requires_grad = True
-        t._grad_fn = ctx
-    else:
-        t._requires_grad = False
-        t._grad_fn = None
-    t._output_nr = 0
-    t._grad = None
-    t._version = None
-    t._hooks = None
-    return t
+    data = out if type(out) is np.ndarray else np.asarray(out)
+    return _wrap(data, ctx if data.dtype.kind == "f" else None)
 
 
 def _source(s, out):

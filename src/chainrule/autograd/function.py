@@ -267,8 +267,8 @@ class Function:
         """Run ``forward`` and, if any input requires grad, record the graph node."""
         if not cls._raw:
             return _apply_user(cls, args)
-        # Built-in ops: this is the hot path of every tensor operation, so it is written out
-        # flat (no helper calls) for the common case of one output.
+        # Built-in ops: the hot path of every tensor operation without a fast entry point
+        # (_apply_fast.py), written out flat for the common case of one output.
         values = []
         record = False
         for a in args:
@@ -280,27 +280,7 @@ class Function:
                 values.append(a)
         ctx = cls._node_cls()
         if record and _grad_state.enabled:
-            targets = []  # per input: where its gradient goes (see Node._next)
-            metas = []
-            needs = []
-            for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    d = a._data
-                    fn = a._grad_fn
-                    targets.append(a if fn is None else fn)
-                    m = (a._output_nr, d.shape, d.dtype.char)
-                    metas.append(_METAS.get(m) or _intern_meta(m))
-                    needs.append(True)
-                else:
-                    targets.append(None)
-                    metas.append(None)
-                    needs.append(False)
-            ctx.needs_input_grad = tuple(needs)
-            ctx._next = tuple(targets)
-            ctx._meta = tuple(metas)
-            ctx._key = _next_key()
-            if _anomaly_state.enabled:
-                ctx._forward_trace = _anomaly.capture()
+            ctx.needs_input_grad = _record_edges(ctx, args)
         else:
             record = False
             n = len(args)
@@ -350,6 +330,32 @@ class Function:
         raise NotImplementedError
 
 
+def _record_edges(ctx: Node, args: tuple) -> tuple:
+    """Give a recorded node its edges (``_next``, ``_meta``) and creation key; returns its
+    ``needs_input_grad``: per input, whether it is a Tensor that requires grad."""
+    targets = []  # per input: where its gradient goes (see Node._next)
+    metas = []
+    needs = []
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            d = a._data
+            fn = a._grad_fn
+            targets.append(a if fn is None else fn)
+            m = (a._output_nr, d.shape, d.dtype.char)
+            metas.append(_METAS.get(m) or _intern_meta(m))
+            needs.append(True)
+        else:
+            targets.append(None)
+            metas.append(None)
+            needs.append(False)
+    ctx._next = tuple(targets)
+    ctx._meta = tuple(metas)
+    ctx._key = _next_key()
+    if _anomaly_state.enabled:
+        ctx._forward_trace = _anomaly.capture()
+    return tuple(needs)
+
+
 def _attach(ctx: Node, t: Tensor, out, args: tuple) -> None:
     """Make ``ctx`` the grad_fn of its one output ``t`` (forward returned ``out``) and note
     where the values it saved came from: the end of every recorded one-output op."""
@@ -394,22 +400,7 @@ def _apply_user(cls, args):
     outs = out if type(out) is tuple else (out,)
     results = [_adopt_output(o, args) for o in outs]
     if record:
-        targets = []
-        metas = []
-        for a in args:
-            if isinstance(a, Tensor) and a._requires_grad:
-                d = a._data
-                fn = a._grad_fn
-                targets.append(a if fn is None else fn)
-                metas.append((a._output_nr, d.shape, d.dtype.char))
-            else:
-                targets.append(None)
-                metas.append(None)
-        ctx._next = tuple(targets)
-        ctx._meta = tuple(metas)
-        ctx._key = _next_key()
-        if _anomaly_state.enabled:
-            ctx._forward_trace = _anomaly.capture()
+        _record_edges(ctx, args)
         _connect_outputs(ctx, outs, results)
         if ctx._saved:
             _record_saved(ctx, args, outs, results)
