@@ -340,9 +340,13 @@ def _record_edges(ctx: Node, args: tuple) -> tuple:
         if isinstance(a, Tensor) and a._requires_grad:
             d = a._data
             fn = a._grad_fn
-            targets.append(a if fn is None else fn)
             m = (a._output_nr, d.shape, d.dtype.char)
-            metas.append(_METAS.get(m) or _intern_meta(m))
+            if fn is None:  # a leaf: not interned (see _apply_fast.py)
+                targets.append(a)
+                metas.append(m)
+            else:
+                targets.append(fn)
+                metas.append(_METAS.get(m) or _intern_meta(m))
             needs.append(True)
         else:
             targets.append(None)
