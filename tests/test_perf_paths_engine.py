@@ -158,3 +158,121 @@ def test_second_backward_raises_only_where_values_were_saved_like_torch():
         z.backward()
         z.backward()
         np.testing.assert_allclose(a.grad.numpy(), 2 * X + 2.0)  # 2a + 1 + 1
+
+
+# --------------------------------------------------------------- apply_ternary (issue 6)
+# nn.Linear's op and the fused MSE loss are recorded by ``apply_ternary``, not by
+# ``Function.apply``: the node each records must be the one ``apply`` records.
+def _linear_inputs(x_kind, w_grad, b_kind):
+    x = chainrule.tensor(X, requires_grad=x_kind != "constant")
+    if x_kind == "non-leaf":
+        x = x * 1.0
+    w = chainrule.tensor(np.linspace(-0.4, 0.9, 9).reshape(3, 3), requires_grad=w_grad)
+    b = None
+    if b_kind != "none":
+        b = chainrule.tensor(np.array([0.1, -0.2, 0.3]), requires_grad=b_kind == "grad")
+    return x, w, b
+
+
+def _record(node):
+    return (
+        node.needs_input_grad,
+        tuple(type(t) for t in node._next),
+        node._meta,
+        tuple(s if s is None or type(s) is int else id(s) for s in node._saved_src or ()),
+        len(node._saved or ()),
+    )
+
+
+@pytest.mark.parametrize("x_kind", ["leaf", "non-leaf", "constant"])
+@pytest.mark.parametrize("w_grad", [True, False])
+@pytest.mark.parametrize("b_kind", ["grad", "no-grad", "none"])
+def test_linear_fast_path_records_the_node_apply_records(x_kind, w_grad, b_kind):
+    from chainrule.ops.linear import Linear
+
+    x, w, b = _linear_inputs(x_kind, w_grad, b_kind)
+    fast = chainrule.nn.functional.linear(x, w, b)
+    general = Linear.apply(x, w, b)
+    np.testing.assert_array_equal(fast.detach().numpy(), general.detach().numpy())
+    assert fast.requires_grad == general.requires_grad
+    if general.grad_fn is None:
+        assert fast.grad_fn is None
+        return
+    assert type(fast.grad_fn) is type(general.grad_fn)
+    assert _record(fast.grad_fn) == _record(general.grad_fn)
+
+
+def test_mse_fast_path_records_the_node_apply_records():
+    from chainrule.ops.loss import MseLoss
+
+    p = chainrule.tensor(X, requires_grad=True) * 2.0
+    t = chainrule.tensor(W)
+    fast = chainrule.nn.functional.mse_loss(p, t)
+    general = MseLoss.apply(p, t, "mean")
+    assert type(fast.grad_fn) is type(general.grad_fn)
+    assert _record(fast.grad_fn) == _record(general.grad_fn)
+
+
+@pytest.mark.parametrize("changed", ["input", "weight"])
+def test_in_place_change_of_a_value_linear_saved_is_caught_like_torch(changed):
+    for lib in (chainrule, torch):
+        x = lib.tensor(X, requires_grad=True) * 1.0
+        w = lib.tensor(np.linspace(-0.4, 0.9, 9).reshape(3, 3), requires_grad=True) * 1.0
+        y = lib.nn.functional.linear(x, w, None)
+        (x if changed == "input" else w).add_(1.0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
+def test_double_backward_through_the_linear_fast_path_matches_torch():
+    results = []
+    for lib in (chainrule, torch):
+        x = lib.tensor(X, requires_grad=True)
+        w = lib.tensor(np.linspace(-0.4, 0.9, 9).reshape(3, 3), requires_grad=True)
+        b = lib.tensor(np.array([0.1, -0.2, 0.3]), requires_grad=True)
+        y = lib.nn.functional.linear(x, w, b).tanh()
+        gx, gw = lib.autograd.grad(y.sum(), (x, w), create_graph=True)
+        (ggw,) = lib.autograd.grad((gx * gx).sum() + (gw * gw).sum(), w)
+        results.append((gx.detach().numpy(), gw.detach().numpy(), ggw.numpy()))
+    for p, q in zip(*results):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "args",
+    ["bias_array", "bias_list", "bias_float", "weight_array", "input_list"],
+)
+def test_linear_refuses_non_tensor_arguments_with_torchs_message(args):
+    messages = []
+    for lib in (chainrule, torch):
+        x, w = lib.tensor(X), lib.tensor(np.ones((4, 3)))
+        call = {
+            "bias_array": (x, w, np.zeros(4)),
+            "bias_list": (x, w, [0.0] * 4),
+            "bias_float": (x, w, 1.0),
+            "weight_array": (x, np.ones((4, 3))),
+            "input_list": ([1.0, 2.0, 3.0], w),
+        }[args]
+        with pytest.raises(TypeError) as info:
+            lib.nn.functional.linear(*call)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+def test_a_gradient_of_another_byte_order_is_brought_to_the_input_dtype():
+    # the engine compares dtypes by identity first: one that differs (here big-endian)
+    # must still be converted, to the input's own dtype
+    class Swapped(chainrule.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return (g.numpy() * 2.0).astype(">f4")  # an array: a Tensor cannot hold it
+
+    x = chainrule.tensor(X.astype(np.float32), requires_grad=True)
+    Swapped.apply(x * 1.0).sum().backward()
+    assert x.grad.numpy().dtype == np.dtype(np.float32)
+    assert x.grad.numpy().dtype.isnative
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(X.shape, 2.0, np.float32))

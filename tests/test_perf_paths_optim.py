@@ -154,3 +154,18 @@ def test_sgd_on_a_large_parameter_matches_torch():
             opt.step()
         results.append(w.detach().numpy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_a_graph_that_saved_a_parameter_refuses_backward_after_a_step_like_torch(name):
+    # the step bumps every parameter's version with one global write: a value saved
+    # before it is stale, and backward must say so
+    for lib in (chainrule, torch):
+        w = lib.nn.Parameter(lib.tensor(np.linspace(-1.0, 1.0, 6).reshape(2, 3)))
+        v = lib.nn.Parameter(lib.tensor(np.linspace(0.5, 1.5, 3)))
+        opt = getattr(lib.optim, name)([v, w], lr=0.1)
+        ((w * v).sum() + (v * v).sum()).backward()
+        y = (w * w).sum()  # saves w
+        opt.step()
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.backward()

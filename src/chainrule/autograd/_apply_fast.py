@@ -19,7 +19,7 @@ from .anomaly import state as _anomaly_state
 from .function import _METAS, _NO_GRAD, _OUTPUT_0, Node, _intern_meta, _next_key
 from .grad_mode import state as _grad_state
 
-__all__ = ["apply_unary", "apply_binary"]
+__all__ = ["apply_unary", "apply_binary", "apply_ternary"]
 
 _PAD = tuple((None,) * n for n in range(8))  # ``_next``/``_meta`` entries of constants
 _FIRST = tuple((True,) + (False,) * n for n in range(8))  # needs_input_grad: input 0 only
@@ -44,7 +44,7 @@ def apply_unary(cls, x: Tensor, *consts):
         fn = x._grad_fn
         n = len(consts)
         ctx.needs_input_grad = _FIRST[n]
-        m = (x._output_nr, d.shape, d.dtype.char)
+        m = (x._output_nr, d.shape, d.dtype)
         if fn is None:  # a leaf (see the NOTE above)
             ctx._next = (x,) + _PAD[n]
             ctx._meta = (m,) + _PAD[n]
@@ -92,7 +92,7 @@ def apply_binary(cls, a, b):
     if (ra or rb) and _grad_state.enabled:
         if ra:
             fn = a._grad_fn
-            ma = (a._output_nr, va.shape, va.dtype.char)
+            ma = (a._output_nr, va.shape, va.dtype)
             if fn is None:  # a leaf (see the NOTE above)
                 ta = a
             else:
@@ -102,7 +102,7 @@ def apply_binary(cls, a, b):
             ta = ma = None
         if rb:
             fn = b._grad_fn
-            mb = (b._output_nr, vb.shape, vb.dtype.char)
+            mb = (b._output_nr, vb.shape, vb.dtype)
             if fn is None:  # a leaf (see the NOTE above)
                 tb = b
             else:
@@ -128,19 +128,79 @@ def apply_binary(cls, a, b):
             for s in saved:
                 if s is va and va is not a:
                     src.append(a)
-                    constant = False
                 elif s is vb and vb is not b:
                     src.append(b)
-                    constant = False
+                elif s is out and (type(s) is np.ndarray or isinstance(s, np.generic)):
+                    src.append(0)  # the output (see _source)
                 else:
-                    k = _source(s, out)
-                    src.append(k)
-                    constant = constant and k is None
+                    src.append(None)  # a constant: None, a number, a derived value
+                    continue
+                constant = False
             ctx._saved_src = _NONES[len(src)] if constant and len(src) < 8 else tuple(src)
         return t
     ctx.needs_input_grad = _NO_GRAD[2]
     out = cls.forward(ctx, va, vb)
     return _wrap(out if type(out) is np.ndarray else np.asarray(out))
+
+
+def apply_ternary(cls, a: Tensor, b: Tensor, c):
+    """``cls.apply(a, b, c)`` for a built-in, non-view op with one output, where ``a`` and
+    ``b`` are Tensors and ``c`` is a Tensor or a constant (None, a number, a string):
+    ``Linear`` (x, W, bias) and the fused losses (input, target, reduction)."""
+    ctx = cls._node_cls()
+    va, ra = a._data, a._requires_grad
+    vb, rb = b._data, b._requires_grad
+    if isinstance(c, Tensor):
+        vc, rc = c._data, c._requires_grad
+    else:
+        vc, rc = c, False
+    if (ra or rb or rc) and _grad_state.enabled:
+        ta, ma = _edge(a, va) if ra else _NO_EDGE
+        tb, mb = _edge(b, vb) if rb else _NO_EDGE
+        tc, mc = _edge(c, vc) if rc else _NO_EDGE
+        ctx.needs_input_grad = _NEEDS3[ra][rb][rc]
+        ctx._next = (ta, tb, tc)
+        ctx._meta = (ma, mb, mc)
+        ctx._key = _next_key()
+        if _anomaly_state.enabled:
+            ctx._forward_trace = _capture_trace()
+        out = cls.forward(ctx, va, vb, vc)
+        t = _output(ctx, out)
+        saved = ctx._saved
+        if saved:
+            ctx._epoch = _writes[0]  # where each saved value came from: see apply_binary
+            src = []
+            for s in saved:
+                if s is va:
+                    src.append(a)
+                elif s is vb:
+                    src.append(b)
+                elif s is vc and vc is not c:
+                    src.append(c)
+                else:
+                    src.append(_source(s, out))
+            ctx._saved_src = tuple(src)
+        return t
+    ctx.needs_input_grad = _NO_GRAD[3]
+    out = cls.forward(ctx, va, vb, vc)
+    return _wrap(out if type(out) is np.ndarray else np.asarray(out))
+
+
+_NO_EDGE = (None, None)
+_NEEDS3 = tuple(
+    tuple(tuple((ra, rb, rc) for rc in (False, True)) for rb in (False, True))
+    for ra in (False, True)
+)  # needs_input_grad of three inputs, [ra][rb][rc]
+
+
+def _edge(t: Tensor, v: np.ndarray) -> tuple:
+    """(``_next`` entry, ``_meta`` entry) of an input Tensor ``t`` (array ``v``) that
+    requires grad: its grad_fn and interned metadata, or, for a leaf, itself."""
+    fn = t._grad_fn
+    m = (t._output_nr, v.shape, v.dtype)
+    if fn is None:  # a leaf (see the NOTE above)
+        return t, m
+    return fn, _METAS.get(m) or _intern_meta(m)
 
 
 def _output(ctx: Node, out) -> Tensor:

@@ -24,11 +24,13 @@ from heapq import heapify, heappop, heappush
 import numpy as np
 
 from ..ops import _dual as D
-from ..ops._quiet import quiet
+from ..ops._quiet import _IGNORE, _reset_errstate, _set_errstate, quiet
 from ..tensor import Tensor, _wrap
 from . import anomaly as _anomaly
 from .function import Node
 from .grad_mode import state as _grad_state
+
+_ndarray = np.ndarray
 
 
 def _topological_order(roots) -> list:
@@ -73,9 +75,9 @@ def _needed(order: list, leaf_targets: set, node_targets: set) -> tuple[set, set
     return useful, execute
 
 
-def _reduce(g, shape, char: str, node: Node, index: int, graph: bool):
-    """Bring one gradient to its input's shape and dtype (``char``: its ``dtype.char``, as
-    ``Node._meta`` keeps it); check it is compatible."""
+def _reduce(g, shape, dtype: np.dtype, node: Node, index: int, graph: bool):
+    """Bring one gradient to its input's shape and dtype (as ``Node._meta`` keeps them);
+    check it is compatible."""
     if graph:
         if not isinstance(g, Tensor):
             g = _wrap(np.asarray(g))
@@ -90,10 +92,10 @@ def _reduce(g, shape, char: str, node: Node, index: int, graph: bool):
                 f"{list(g.shape)} but expected shape compatible with {list(shape)}"
             ) from None
     if graph:
-        if g._data.dtype.char != char:
-            g = g.to(np.dtype(char))
-    elif g.dtype.char != char:
-        g = g.astype(char)
+        if g._data.dtype != dtype:
+            g = g.to(dtype)
+    elif g.dtype != dtype:
+        g = g.astype(dtype)
     return g
 
 
@@ -153,8 +155,11 @@ def backward_scalar(root: Tensor, retain_graph: bool) -> None:
     node = root._grad_fn
     slot = [None] * node._n_out
     slot[root._output_nr] = seed
-    with quiet():
+    token = _set_errstate(_IGNORE)  # ``with quiet():`` (see run_backward), minus its object
+    try:
         _run_all({node: slot}, {}, retain_graph, False)
+    finally:
+        _reset_errstate(token)
 
 
 def _run_backward(
@@ -332,9 +337,11 @@ def _run_all(node_buf: dict, leaf_buf: dict, retain_graph: bool, graph: bool) ->
             for target, meta, g in zip(node._next, node._meta, out):
                 if target is None or g is None:
                     continue
-                nr, shape, char = meta
-                if type(g) is not np.ndarray or g.shape != shape or g.dtype.char != char:
-                    g = _reduce(g, shape, char, node, _index(out, g), False)
+                nr, shape, dtype = meta
+                # (the dtype by identity: NumPy's dtypes are singletons; _reduce compares
+                # an equal one that is not, and leaves it be)
+                if type(g) is not _ndarray or g.shape != shape or g.dtype is not dtype:
+                    g = _reduce(g, shape, dtype, node, _index(out, g), False)
                 if isinstance(target, Node):
                     if target is chained:  # a second edge to it (x * x)
                         chained_g = chained_g + g
@@ -439,9 +446,9 @@ def _route(node, out, grads, graph, node_buf, leaf_buf, user=False, heap=None) -
         target = targets[i]
         if target is None:
             continue
-        nr, shape, char = metas[i]
-        if graph or type(g) is not np.ndarray or g.shape != shape or g.dtype.char != char:
-            g = _reduce(g, shape, char, node, i, graph)
+        nr, shape, dtype = metas[i]
+        if graph or type(g) is not _ndarray or g.shape != shape or g.dtype is not dtype:
+            g = _reduce(g, shape, dtype, node, i, graph)
         if type(target) is Tensor or not isinstance(target, Node):
             ent = leaf_buf.get(target)
             if ent is None:

@@ -66,12 +66,12 @@ class Node:
     Set by ``Function.apply`` when the operation is recorded:
       ``_next``: one entry per forward input: ``None`` when no gradient flows there, else
         the edge's target: the input's ``grad_fn`` or, for a leaf, the input Tensor itself.
-      ``_meta``: per input, ``(output_nr, shape, dtype_char)`` of the input (None where
+      ``_meta``: per input, ``(output_nr, shape, dtype)`` of the input (None where
         ``_next`` is None), so the engine can sum a broadcast gradient back down and keep
-        the input's dtype. (Kept apart from ``_next``, with the dtype as its one-letter
-        ``char``, so that the entries hold nothing the garbage collector tracks, and
-        shared between nodes through ``_METAS``: a 100,000-op graph is then not 300,000
-        more objects for the collector to count and walk.)
+        the input's dtype. (Kept apart from ``_next``, so that the entries hold nothing
+        the garbage collector tracks (NumPy's dtypes are not tracked), and shared between
+        nodes through ``_METAS``: a 100,000-op graph is then not 300,000 more objects for
+        the collector to count and walk.)
       ``needs_input_grad``: per input, whether its gradient is wanted (a shared tuple).
       ``_n_out``: how many outputs forward returned.
     """
@@ -340,7 +340,7 @@ def _record_edges(ctx: Node, args: tuple) -> tuple:
         if isinstance(a, Tensor) and a._requires_grad:
             d = a._data
             fn = a._grad_fn
-            m = (a._output_nr, d.shape, d.dtype.char)
+            m = (a._output_nr, d.shape, d.dtype)
             if fn is None:  # a leaf: not interned (see _apply_fast.py)
                 targets.append(a)
                 metas.append(m)

@@ -29,6 +29,16 @@ except ImportError:  # a NumPy that moved its internals: the public, slower spel
         with np.errstate(all="ignore"):
             return f(*args)
 
+    _IGNORE = None  # the token-style spelling below, for callers that inline ``quiet``
+
+    def _set_errstate(_):
+        state = np.errstate(all="ignore")
+        state.__enter__()
+        return state
+
+    def _reset_errstate(state):
+        state.__exit__(None, None, None)
+
 else:
     # Made once (errstate makes it per use); it keeps the buffer size of import time, which
     # only tunes the speed of ufuncs that cast.

@@ -15,7 +15,7 @@ from .._dtype import to_numpy_dtype
 from ..tensor import Tensor, _check_dim, _wrap
 from . import _dual as D
 from ._op import Op
-from ._quiet import quiet
+from ._quiet import quiet, quietly
 from ._util import normalize_dims
 
 # The public functions (``chainrule.<name>``); the classes are the ops themselves.
@@ -108,11 +108,15 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        with quiet():  # a sum of finite values may overflow to inf: silent, as in PyTorch
-            return np.add.reduce(x, axis=dims, dtype=x.dtype, keepdims=keepdim)
+        # a sum of finite values may overflow to inf: silent, as in PyTorch
+        return quietly(np.add.reduce, x, dims, x.dtype, None, keepdim)
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.dims is None and type(g) is np.ndarray:  # a loss's sum(): g fills x's shape
+            out = np.empty(ctx.shape, g.dtype)
+            out[...] = g
+            return out, None, None
         if not ctx.keepdim:
             g = D.reshape(g, _kept_shape(ctx.shape, ctx.dims))
         return D.broadcast_grad(g, ctx.shape), None, None

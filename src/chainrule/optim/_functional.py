@@ -17,7 +17,7 @@ import functools
 
 import numpy as np
 
-from ..ops._quiet import quiet
+from ..ops._quiet import _IGNORE, _reset_errstate, _set_errstate
 
 __all__ = ["sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "radam"]
 
@@ -27,8 +27,11 @@ __all__ = ["sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "
 def _quiet(update):
     @functools.wraps(update)
     def quiet_update(*args, **kwargs):
-        with quiet():
+        token = _set_errstate(_IGNORE)  # ``with quiet():``, minus a context manager
+        try:
             return update(*args, **kwargs)
+        finally:
+            _reset_errstate(token)
 
     return quiet_update
 
@@ -118,7 +121,10 @@ def sgd(
     """
     if momentum == 0 and weight_decay == 0 and not maximize:  # plain SGD: p -= lr * g
         for p, grad in zip(params, grads):
-            _sub_scaled_(p, lr, grad)
+            if p.size <= _PIECE:  # _sub_scaled_'s first case, without the call
+                p -= lr * grad
+            else:
+                _sub_scaled_(p, lr, grad)
         return
     for i, (p, grad) in enumerate(zip(params, grads)):
         d = _direction(grad, p, weight_decay, maximize)

@@ -21,7 +21,7 @@ import numpy as np
 
 from .._dtype import default_float_np
 from ..autograd import enable_grad
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap, _writes
 
 __all__ = ["Optimizer", "required"]
 
@@ -117,9 +117,16 @@ def _grads(params: Iterable[Tensor]) -> list[np.ndarray]:
 
 
 def _bump_versions(params: Iterable[Tensor]) -> None:
-    """Record the in-place update, so a graph that saved an old value refuses to use it."""
+    """Record the in-place update, so a graph that saved an old value refuses to use it
+    (``Tensor._bump_version`` for each parameter, with one global write for the step)."""
+    _writes[0] += 1
+    write = _writes[0]
     for p in params:
-        p._bump_version()
+        cell = p._version
+        if cell is None:
+            cell = p._version_cell()
+        cell[0] += 1
+        cell[1] = write
 
 
 def _cast_state_value(param: Tensor, value, key=None):
@@ -255,13 +262,15 @@ class Optimizer:
     # -------------------------------------------------------------- gradients and steps
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient (``set_to_none``) or fill it with zeros."""
+        if set_to_none:  # the default, once per training step
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p._grad = None
+            return
         for group in self.param_groups:
             for p in group["params"]:
                 grad = p._grad
                 if grad is None:
-                    continue
-                if set_to_none:
-                    p._grad = None
                     continue
                 if grad._grad_fn is not None:
                     grad.detach_()

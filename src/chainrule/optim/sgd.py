@@ -64,9 +64,9 @@ class SGD(Optimizer):
             # Without momentum there is no state at all (PyTorch leaves `state` empty).
             if momentum != 0:
                 buffers = [self.state[p].get("momentum_buffer") for p in params]
+                arrays = [None if b is None else b._data for b in buffers]
             else:
-                buffers = [None] * len(params)
-            arrays = [None if b is None else b._data for b in buffers]
+                arrays = [None] * len(params)
             F.sgd(
                 [p._data for p in params],
                 _grads(params),

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from ...autograd._apply_fast import apply_ternary
 from ...ops.exponential import log
 from ...ops.loss import MseLoss, Xlogy
 from ...ops.minmax import where
@@ -77,7 +78,7 @@ def mse_loss(
         and input._data.dtype.kind == "f"
         and input._data.size
     ):
-        return MseLoss.apply(input, target, reduction)  # the common case, fused
+        return apply_ternary(MseLoss, input, target, reduction)  # the common case, fused
     d = _difference(input, target, "mse_loss")
     reduction = get_reduction(reduction, size_average, reduce)
     return _weighted(d * d, weight, input, reduction, mean_by_weight=True)

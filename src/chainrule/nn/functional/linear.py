@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...autograd._apply_fast import apply_ternary
 from ...ops.einsum import einsum
 from ...ops.linear import Linear as _LinearOp
 from ...tensor import Tensor
@@ -13,24 +14,38 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x @ W.T + b, for ``x`` of shape (*, in), ``W`` (out, in), ``b`` (out,)."""
     if isinstance(input, Tensor) and isinstance(weight, Tensor):
         x, w = input._data, weight._data
+        dtype = x.dtype  # (dtypes by identity: an equal one that is not takes the long way)
         if (
-            w.ndim == 2
+            w.dtype is dtype
+            and dtype.kind == "f"
+            and w.ndim == 2
             and x.ndim
             and x.shape[-1] == w.shape[1]
-            and x.dtype == w.dtype
-            and x.dtype.kind == "f"
-            and (bias is None or (bias._data.shape == w.shape[:1] and bias._data.dtype == w.dtype))
+            and (
+                bias is None
+                or (
+                    isinstance(bias, Tensor)
+                    and bias._data.dtype is dtype
+                    and bias._data.shape == w.shape[:1]
+                )
+            )
         ):
-            return _LinearOp.apply(input, weight, bias)  # the common case: one fused op
+            return apply_ternary(_LinearOp, input, weight, bias)  # the common case: one op
     return _linear_general(input, weight, bias)
 
 
 def _linear_general(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     """Everything the fused op does not take: other ranks and dtypes, and the errors."""
-    for name, value in (("input", input), ("weight", weight)):
-        if not isinstance(value, Tensor):
-            raise TypeError(
-                f"linear(): argument '{name}' must be Tensor, not {type(value).__name__}"
+    for position, name, value in ((1, "input", input), (2, "weight", weight), (3, "bias", bias)):
+        if not isinstance(value, Tensor) and not (name == "bias" and value is None):
+            kind = type(value)
+            kind = (
+                kind.__name__
+                if kind.__module__ == "builtins"
+                else kind.__module__ + "." + kind.__qualname__
+            )
+            raise TypeError(  # PyTorch's message
+                f"linear(): argument '{name}' (position {position}) must be Tensor, not {kind}"
             )
     if input.shape[-1:] != weight.shape[-1:]:
         raise RuntimeError(
