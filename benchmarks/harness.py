@@ -6,7 +6,8 @@ For each workload the harness
 2. starts one worker per implementation (``_worker.py``), all at once: each imports only
    its own library, then waits;
 3. asks every worker for one warm-up run (its result is checked, its time discarded);
-4. runs ``repeat`` repetitions; within each repetition every implementation runs once, the
+4. runs ``repeat`` repetitions (``--repeat``, else the workload's own: 5, or 9 for the
+   short W1, W4 and W5); within each repetition every implementation runs once, the
    starting implementation rotating from one repetition to the next (rep 1: numpy,
    chainrule, torch; rep 2: chainrule, torch, numpy; ...), so slow drifts of the machine
    (thermal, other load) spread over all of them;
@@ -154,8 +155,9 @@ def run_workload(workload: Workload, implementations: list[str], options, log) -
             log(f"{workload.id}: warm-up")
             for name in implementations:
                 run(name, timed=False)
-            for rep in range(options.repeat):
-                log(f"{workload.id}: repetition {rep + 1}/{options.repeat}")
+            repeat = repetitions(workload, options)
+            for rep in range(repeat):
+                log(f"{workload.id}: repetition {rep + 1}/{repeat}")
                 for name in interleaved_order(implementations, rep):
                     run(name, timed=True)
         finally:
@@ -163,6 +165,11 @@ def run_workload(workload: Workload, implementations: list[str], options, log) -
                 answer = worker.close()
                 results[name].process_peak_rss_mb = answer.get("process_peak_rss_mb")
     return results
+
+
+def repetitions(workload: Workload, options) -> int:
+    """Timed repetitions of ``workload``: ``--repeat`` when given, else its own number."""
+    return options.repeat if options.repeat is not None else workload.repeat
 
 
 def check_agreement(workload: Workload, results: dict, reference: str = "numpy") -> dict:

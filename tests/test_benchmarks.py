@@ -5,6 +5,7 @@ and chart. Nothing here looks at a timing: the harness is tested, not the machin
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -188,6 +189,18 @@ def test_only_selects_workloads_and_families(bench):
     assert [w.id for w in select("W5")] == ["W5a", "W5b", "W5c"]
     with pytest.raises(ValueError, match="unknown workload"):
         select("W7")
+
+
+def test_repetitions_are_per_workload_unless_given(bench):
+    main = importlib.import_module("benchmarks.__main__")  # its argument parsing
+    by_id = {w.id: w for w in bench.workloads.select(None)}
+    default = main.parse_args([])
+    counts = {i: bench.harness.repetitions(w, default) for i, w in by_id.items()}
+    assert counts == {"W1": 9, "W2": 5, "W3": 5, "W4": 9, "W5a": 9, "W5b": 9, "W5c": 9, "W6": 5}
+    given = main.parse_args(["--repeat", "3"])
+    assert {bench.harness.repetitions(w, given) for w in by_id.values()} == {3}
+    quick = main.parse_args(["--quick"])
+    assert {bench.harness.repetitions(w, quick) for w in by_id.values()} == {1}
 
 
 def test_w6_mirrors_the_digits_cnn(bench):

@@ -276,3 +276,19 @@ def test_a_gradient_of_another_byte_order_is_brought_to_the_input_dtype():
     assert x.grad.numpy().dtype == np.dtype(np.float32)
     assert x.grad.numpy().dtype.isnative
     np.testing.assert_array_equal(x.grad.numpy(), np.full(X.shape, 2.0, np.float32))
+
+
+@pytest.mark.parametrize("pick", ["values", "second_output"])
+def test_loss_backward_from_an_op_with_several_outputs_matches_torch(pick):
+    # loss.backward() starts a one-output root without the heap; a root that is one of
+    # several outputs (max's values, or the second half of a split) takes the heap
+    grads = []
+    for lib in (chainrule, torch):
+        x = lib.tensor([0.5, -1.5, 2.0, 0.25], requires_grad=True)
+        if pick == "values":
+            loss = (x * 2.0).max(dim=0)[0]
+        else:
+            loss = (x * 2.0).split(3)[1]  # one element, output 1 of the split
+        loss.backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1])

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+SHORT_REPEAT = 9  # Workload.repeat of W1, W4 and W5
+
 Prepare = Callable[[dict, dict], tuple[Callable[[], Any], Callable[[Any], dict]]]
 
 
@@ -64,6 +66,10 @@ class Workload:
     rtol: float = 1e-3  # loss agreement with the NumPy reference
     atol: float = 1e-6
     checks_rtol: float = 1e-3  # agreement of the extra "checks" values
+    # timed repetitions of a full run when --repeat is not given: the short workloads
+    # (a second or less per run) take more, so that one burst of load on a shared machine
+    # moves their median less
+    repeat: int = 5
     notes: list[str] = field(default_factory=list)
 
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Target, Workload
+from ._base import SHORT_REPEAT, Target, Workload
 from ._common import FLOAT, import_library, load_linears, sigmoid
 from ._tutorial import tutorial_tensor_class
 
@@ -109,6 +109,7 @@ def torchlike_impl(name: str):
 
 WORKLOAD = Workload(
     id="W1",
+    repeat=SHORT_REPEAT,
     title="tutorial XOR 2-4-1",
     params=params,
     make_data=make_data,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Target, Workload
+from ._base import SHORT_REPEAT, Target, Workload
 from ._common import FLOAT, import_library
 
 SCALE = 1.0001
@@ -68,6 +68,7 @@ def torchlike_impl(name: str):
 
 WORKLOAD = Workload(
     id="W4",
+    repeat=SHORT_REPEAT,
     title="deep chain tanh x50k",
     params=params,
     make_data=make_data,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Target, Workload
+from ._base import SHORT_REPEAT, Target, Workload
 from ._common import FLOAT, import_library, sigmoid
 from ._tutorial import tutorial_tensor_class
 
@@ -156,6 +156,7 @@ def chain_other(name: str):
 WORKLOADS = [
     Workload(
         id="W5a",
+        repeat=SHORT_REPEAT,
         title="a + b, no grad",
         params=add_params,
         make_data=add_data,
@@ -165,6 +166,7 @@ WORKLOADS = [
     ),
     Workload(
         id="W5b",
+        repeat=SHORT_REPEAT,
         title="a + b, requires grad",
         params=add_params,
         make_data=add_data,
@@ -174,6 +176,7 @@ WORKLOADS = [
     ),
     Workload(
         id="W5c",
+        repeat=SHORT_REPEAT,
         title="10-op chain fwd+bwd 16x16",
         params=chain_params,
         make_data=chain_data,

@@ -14,7 +14,8 @@ def _operator(op, function, name: str, reflected: bool = False):
     needed, else the public ``function`` (which promotes dtypes and raises PyTorch's errors).
 
     NOTE: a floating tensor with a Python float or int (not bool) or a tensor of the same
-    dtype needs no promotion (NumPy's rules agree with PyTorch's there), so it skips
+    dtype (the same NumPy dtype object: an equal one that is not takes the long way) needs
+    no promotion (NumPy's rules agree with PyTorch's there), so it skips
     argument handling; that test is written out here (it runs on every + - * /).
     A broadcast mismatch raises ValueError in NumPy and falls through to ``function``,
     which raises PyTorch's RuntimeError naming the shapes.
@@ -27,7 +28,7 @@ def _operator(op, function, name: str, reflected: bool = False):
             if (
                 kind is float
                 or kind is int
-                or (isinstance(other, Tensor) and other._data.dtype == d)
+                or (isinstance(other, Tensor) and other._data.dtype is d)
             ):
                 try:
                     if reflected:
@@ -88,7 +89,7 @@ class ArithmeticMethods:
                 a.ndim == 2
                 and b.ndim == 2
                 and a.shape[1] == b.shape[0]
-                and a.dtype == b.dtype
+                and a.dtype is b.dtype
                 and a.dtype.kind == "f"
             ):
                 return apply_binary(MatMul, self, other)

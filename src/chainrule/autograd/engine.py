@@ -153,11 +153,14 @@ def backward_scalar(root: Tensor, retain_graph: bool) -> None:
     data = root._data
     seed = np.ones(data.shape, data.dtype) if data.ndim else np.array(1, data.dtype)
     node = root._grad_fn
-    slot = [None] * node._n_out
-    slot[root._output_nr] = seed
     token = _set_errstate(_IGNORE)  # ``with quiet():`` (see run_backward), minus its object
     try:
-        _run_all({node: slot}, {}, retain_graph, False)
+        if node._n_out == 1:  # the root node runs first: no heap to start with
+            _run_all({}, {}, retain_graph, False, node, seed)
+        else:
+            slot = [None] * node._n_out
+            slot[root._output_nr] = seed
+            _run_all({node: slot}, {}, retain_graph, False)
     finally:
         _reset_errstate(token)
 
@@ -280,8 +283,11 @@ def _run_backward(
     return tuple(results)
 
 
-def _run_all(node_buf: dict, leaf_buf: dict, retain_graph: bool, graph: bool) -> None:
-    """``backward()`` without ``inputs``: run every node that receives a gradient.
+def _run_all(
+    node_buf: dict, leaf_buf: dict, retain_graph: bool, graph: bool, first=None, first_g=None
+) -> None:
+    """``backward()`` without ``inputs``: run every node that receives a gradient (from
+    ``node_buf``, or ``first``, a one-output node, with its gradient ``first_g``).
 
     Order: a node is created after every node it consumes, so running nodes from the newest
     to the oldest runs each one after all its consumers have delivered its gradient (PyTorch
@@ -291,7 +297,7 @@ def _run_all(node_buf: dict, leaf_buf: dict, retain_graph: bool, graph: bool) ->
     Leaves collect their gradients in ``leaf_buf`` and are accumulated into ``.grad`` at the
     end, each once.
     """
-    heap = [(node._key, node) for node in node_buf]
+    heap = [(node._key, node) for node in node_buf] if node_buf else []
     heapify(heap)
     fast = not graph and not _anomaly.state.enabled  # see run_backward
     run_node = _run_node_anomaly if _anomaly.state.enabled else _run_node
@@ -301,7 +307,7 @@ def _run_all(node_buf: dict, leaf_buf: dict, retain_graph: bool, graph: bool) ->
     # nothing else waits, the one node that just received its first gradient is the newest
     # waiting node, so it runs next (no later node can still feed it). A chain never
     # touches the heap.
-    chained = chained_g = None
+    chained, chained_g = first, first_g
     grads = None  # the general path's gradient list; None whenever the fast path runs
     try:
         while heap or chained is not None:
