@@ -213,6 +213,18 @@ def test_mse_fast_path_records_the_node_apply_records():
     assert _record(fast.grad_fn) == _record(general.grad_fn)
 
 
+def test_cross_entropy_fast_path_records_the_node_apply_records():
+    from chainrule.ops.loss import CrossEntropy
+
+    logits = chainrule.tensor(X, requires_grad=True) * 2.0
+    targets = np.array([2, 0])  # an array, not a Tensor: a constant of the node
+    fast = chainrule.nn.functional.cross_entropy(logits, chainrule.tensor(targets))
+    general = CrossEntropy.apply(logits, targets, "mean")
+    assert type(fast.grad_fn) is type(general.grad_fn)
+    assert _record(fast.grad_fn) == _record(general.grad_fn)
+    assert fast.grad_fn._saved_src[0] is logits  # the logits, read by a recorded backward
+
+
 @pytest.mark.parametrize("changed", ["input", "weight"])
 def test_in_place_change_of_a_value_linear_saved_is_caught_like_torch(changed):
     for lib in (chainrule, torch):

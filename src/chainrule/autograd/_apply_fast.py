@@ -143,13 +143,16 @@ def apply_binary(cls, a, b):
     return _wrap(out if type(out) is np.ndarray else np.asarray(out))
 
 
-def apply_ternary(cls, a: Tensor, b: Tensor, c):
-    """``cls.apply(a, b, c)`` for a built-in, non-view op with one output, where ``a`` and
-    ``b`` are Tensors and ``c`` is a Tensor or a constant (None, a number, a string):
-    ``Linear`` (x, W, bias) and the fused losses (input, target, reduction)."""
+def apply_ternary(cls, a: Tensor, b, c):
+    """``cls.apply(a, b, c)`` for a built-in, non-view op with one output, where ``a`` is a
+    Tensor and each of ``b`` and ``c`` a Tensor or a constant (None, a number, a string,
+    an array): ``Linear`` (x, W, bias) and the fused losses (input, target, reduction)."""
     ctx = cls._node_cls()
     va, ra = a._data, a._requires_grad
-    vb, rb = b._data, b._requires_grad
+    if isinstance(b, Tensor):
+        vb, rb = b._data, b._requires_grad
+    else:
+        vb, rb = b, False
     if isinstance(c, Tensor):
         vc, rc = c._data, c._requires_grad
     else:
@@ -173,7 +176,7 @@ def apply_ternary(cls, a: Tensor, b: Tensor, c):
             for s in saved:
                 if s is va:
                     src.append(a)
-                elif s is vb:
+                elif s is vb and vb is not b:
                     src.append(b)
                 elif s is vc and vc is not c:
                     src.append(c)

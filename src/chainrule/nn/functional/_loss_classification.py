@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from ...autograd._apply_fast import apply_ternary
 from ...ops._quiet import quiet
 from ...ops.exponential import logaddexp
 from ...ops.loss import BinaryCrossEntropy, CrossEntropy, NllLoss
@@ -177,7 +178,7 @@ def cross_entropy(
     if weight is None and label_smoothing <= 0.0 and reduction in _FUSED_REDUCTIONS:
         t = _plain_targets(input._data, target._data, ignore_index)
         if t is not None:
-            return CrossEntropy.apply(input, t, reduction)  # the common case: one fused op
+            return apply_ternary(CrossEntropy, input, t, reduction)  # the common case: fused
     class_dim = 0 if input._data.ndim == 1 else 1
     if label_smoothing > 0.0:
         _check_smoothing(label_smoothing)
