@@ -78,3 +78,55 @@ def test_same_exception_type_as_torch_and_message_names_the_op(op, values, call)
     with pytest.raises(expected.type) as raised:
         call(chainrule, chainrule.tensor(arr))
     assert op in str(raised.value), str(raised.value)
+
+
+# keepdim without dim matches none of PyTorch's signatures for these five reductions: a
+# TypeError, not a result with the keepdim dropped (max, min and prod used to drop it).
+KEEPDIM_WITHOUT_DIM = [
+    lambda T, x: x.sum(keepdim=True),
+    lambda T, x: T.sum(x, keepdim=False),
+    lambda T, x: x.mean(keepdim=False),
+    lambda T, x: T.mean(x, keepdim=True),
+    lambda T, x: x.prod(keepdim=True),
+    lambda T, x: T.prod(x, keepdim=True),
+    lambda T, x: x.max(keepdim=True),
+    lambda T, x: T.max(x, keepdim=True),
+    lambda T, x: x.min(keepdim=False),
+    lambda T, x: T.min(x, keepdim=True),
+]
+
+
+@pytest.mark.parametrize("call", KEEPDIM_WITHOUT_DIM)
+def test_keepdim_without_dim_is_torchs_type_error(call):
+    with pytest.raises(TypeError) as expected:
+        call(torch, torch.tensor(M))
+    with pytest.raises(TypeError) as raised:
+        call(chainrule, chainrule.tensor(M))
+    # the first line names the op and what it got; the signatures listed below it are
+    # chainrule's own (no ``out=``)
+    assert str(raised.value).splitlines()[0] == str(expected.value).splitlines()[0]
+
+
+# ... while dim=None passed explicitly keeps every dim (sum, mean), and keepdim with a dim
+# works everywhere: same values and shapes as PyTorch.
+KEEPDIM_ACCEPTED = [
+    lambda T, x: x.sum(None, keepdim=True),
+    lambda T, x: T.sum(x, dim=None, keepdim=True),
+    lambda T, x: x.mean(None, True),
+    lambda T, x: x.sum(dim=None),
+    lambda T, x: x.sum(),
+    lambda T, x: T.mean(x),
+    lambda T, x: x.prod(),
+    lambda T, x: x.prod(1, keepdim=True),
+    lambda T, x: x.max(),
+    lambda T, x: x.max(1, True).values,
+    lambda T, x: T.min(x, dim=0, keepdim=True).values,
+]
+
+
+@pytest.mark.parametrize("call", KEEPDIM_ACCEPTED)
+def test_keepdim_with_dim_or_explicit_none_matches_torch(call):
+    expected = call(torch, torch.tensor(M, requires_grad=True))
+    got = call(chainrule, chainrule.tensor(M, requires_grad=True))
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-6)
+    assert got.shape == expected.shape

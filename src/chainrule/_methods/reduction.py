@@ -8,6 +8,7 @@ from ..ops import reduction_cumulative as C
 from ..ops import reduction_norm as N
 from ..ops import reduction_select as S
 from ..ops import softmax as SM
+from ..ops._util import UNSET, keepdim_without_dim
 
 
 class ReductionMethods:
@@ -15,15 +16,24 @@ class ReductionMethods:
 
     __slots__ = ()
 
-    def sum(self, dim=None, keepdim: bool = False, *, dtype=None):
-        if dim is None and dtype is None and self._data.dtype.kind == "f":
-            return apply_unary(R.Sum, self, None, keepdim)  # the loss's sum(): no checks
+    # ``keepdim`` without ``dim`` is PyTorch's TypeError (see ops/_util.UNSET); the methods
+    # check it themselves for the message's "got (keepdim=bool, )", the method's wording.
+    def sum(self, dim=UNSET, keepdim: bool = UNSET, *, dtype=None):
+        if dim is UNSET:
+            if keepdim is not UNSET:
+                raise keepdim_without_dim("sum", keepdim, R.SUM_SIGNATURES, method=True)
+            if dtype is None and self._data.dtype.kind == "f":
+                return apply_unary(R.Sum, self, None, False)  # the loss's sum(): no checks
         return R.sum(self, dim, keepdim, dtype=dtype)
 
-    def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
+    def mean(self, dim=UNSET, keepdim: bool = UNSET, *, dtype=None):
+        if dim is UNSET and keepdim is not UNSET:
+            raise keepdim_without_dim("mean", keepdim, R.SUM_SIGNATURES, method=True)
         return R.mean(self, dim, keepdim, dtype=dtype)
 
-    def prod(self, dim=None, keepdim: bool = False, *, dtype=None):
+    def prod(self, dim=None, keepdim: bool = UNSET, *, dtype=None):
+        if dim is None and keepdim is not UNSET:
+            raise keepdim_without_dim("prod", keepdim, R.PROD_SIGNATURES, method=True)
         return R.prod(self, dim, keepdim, dtype=dtype)
 
     def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
@@ -41,10 +51,14 @@ class ReductionMethods:
     def any(self, dim=None, keepdim: bool = False):
         return R.any(self, dim, keepdim)
 
-    def max(self, dim=None, keepdim: bool = False, *, other=None):
+    def max(self, dim=None, keepdim: bool = UNSET, *, other=None):
+        if dim is None and keepdim is not UNSET:
+            raise keepdim_without_dim("max", keepdim, S.EXTREME_SIGNATURES, method=True)
         return S.max(self, dim, keepdim, other=other)
 
-    def min(self, dim=None, keepdim: bool = False, *, other=None):
+    def min(self, dim=None, keepdim: bool = UNSET, *, other=None):
+        if dim is None and keepdim is not UNSET:
+            raise keepdim_without_dim("min", keepdim, S.EXTREME_SIGNATURES, method=True)
         return S.min(self, dim, keepdim, other=other)
 
     def amax(self, dim=(), keepdim: bool = False):

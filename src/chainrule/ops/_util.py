@@ -29,6 +29,38 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple | None:
     return (_check_dim(dim, ndim, op),)
 
 
+class _Unset:
+    """The default of ``dim`` and ``keepdim`` where PyTorch tells an argument left out from
+    one passed as its default: ``x.sum(None, keepdim=True)`` keeps every dim, but
+    ``x.sum(keepdim=True)`` matches none of ``sum``'s signatures and raises TypeError (as
+    do ``mean``, ``prod``, ``max`` and ``min``; the last three would otherwise drop the
+    ``keepdim`` silently)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+UNSET = _Unset()
+
+
+def keepdim_without_dim(op: str, keepdim, signatures: tuple, method: bool) -> TypeError:
+    """PyTorch's TypeError for ``keepdim`` given without ``dim`` (``signatures``: the
+    overloads it lists, as the method spells them; the function's add ``Tensor input``)."""
+    kind = type(keepdim).__name__
+    if method:
+        got, lines = f"(keepdim={kind}, )", signatures
+    else:
+        got = f"(Tensor, keepdim={kind})"
+        lines = tuple("(Tensor input" + (", " + s[1:] if s != "()" else ")") for s in signatures)
+    listed = "".join(f"\n * {line}" for line in lines)
+    return TypeError(
+        f"{op}() received an invalid combination of arguments - got {got}, "
+        f"but expected one of:{listed}"
+    )
+
+
 def result_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
     """PyTorch's promotion of two tensors: the higher category (bool < int < float) wins;
     within it, dimensioned tensors outrank 0-d ones (float32 matrix + 0-d float64 -> float32)."""

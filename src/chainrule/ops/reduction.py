@@ -16,7 +16,7 @@ from ..tensor import Tensor, _check_dim, _wrap
 from . import _dual as D
 from ._op import Op
 from ._quiet import quiet, quietly
-from ._util import normalize_dims
+from ._util import UNSET, keepdim_without_dim, normalize_dims
 
 # The public functions (``chainrule.<name>``); the classes are the ops themselves.
 __all__ = [
@@ -281,18 +281,41 @@ def _variance(x: np.ndarray, dims, keepdim: bool, n: int, divisor) -> np.ndarray
 
 
 # ---------------------------------------------------------------- public functions
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A001
+def _dim_keepdim(op: str, dim, keepdim, signatures: tuple) -> tuple:
+    """``dim`` and ``keepdim`` with UNSET resolved (None, False); ``keepdim`` without ``dim``
+    is PyTorch's TypeError."""
+    if dim is UNSET:
+        if keepdim is not UNSET:
+            raise keepdim_without_dim(op, keepdim, signatures, method=False)
+        return None, False
+    return dim, (False if keepdim is UNSET else keepdim)
+
+
+# The signatures PyTorch lists when ``keepdim`` comes without ``dim`` (see UNSET).
+SUM_SIGNATURES = (
+    "(*, dtype dtype = None)",
+    "(tuple of ints dim, bool keepdim = False, *, dtype dtype = None)",
+)
+PROD_SIGNATURES = (
+    "(*, dtype dtype = None)",
+    "(int dim, bool keepdim = False, *, dtype dtype = None)",
+)
+
+
+def sum(input: Tensor, dim=UNSET, keepdim: bool = UNSET, *, dtype=None):  # noqa: A001
     """Sum of elements over ``dim`` (an int, a tuple of ints, or None for all).
 
     Integer and bool tensors sum to int64, as in PyTorch.
     """
+    dim, keepdim = _dim_keepdim("sum", dim, keepdim, SUM_SIGNATURES)
     input = _integral_to_int64(input, dtype)
     dims = _reduced_dims(input, dim, "sum")
     return (Sum if dim is None else SumDim).apply(input, dims, keepdim)
 
 
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None):
+def mean(input: Tensor, dim=UNSET, keepdim: bool = UNSET, *, dtype=None):
     """Mean of elements over ``dim``; only floating tensors (as in PyTorch)."""
+    dim, keepdim = _dim_keepdim("mean", dim, keepdim, SUM_SIGNATURES)
     if dtype is not None:
         input = input.to(to_numpy_dtype(dtype))
     _require_float(
@@ -305,11 +328,15 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None):
     return (Mean if dim is None else MeanDim).apply(input, dims, keepdim)
 
 
-def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None):
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = UNSET, *, dtype=None):
     """Product of all elements, or over the single dim ``dim``.
 
     Integer and bool tensors multiply to int64, as in PyTorch.
     """
+    if keepdim is UNSET:
+        keepdim = False
+    elif dim is None:
+        raise keepdim_without_dim("prod", keepdim, PROD_SIGNATURES, method=False)
     input = _integral_to_int64(input, dtype)
     if dim is None:
         return Prod.apply(input, None, False)

@@ -17,6 +17,7 @@ import numpy as np
 from ..tensor import Tensor, _check_dim, _wrap
 from . import _dual as D
 from ._op import Op
+from ._util import UNSET, keepdim_without_dim
 from .reduction import _as_array, _kept_shape, _out_shape, _reduced_dims
 
 # The public functions (``chainrule.<name>``); the classes are the ops themselves.
@@ -292,21 +293,29 @@ def _extreme(name: str, all_cls, dim_cls, input, dim, keepdim, other):
             raise NotImplementedError(f"{name}(input, other) needs chainrule.{name}imum")
         return binary(input, other)
     if dim is None:
+        if keepdim is not UNSET:
+            raise keepdim_without_dim(name, keepdim, EXTREME_SIGNATURES, method=False)
         _check_not_empty(input, None, name)
         return all_cls.apply(input)
+    if keepdim is UNSET:
+        keepdim = False
     d = _check_dim(dim, input._data.ndim, name)
     _check_not_empty(input, (d,), name)
     result = getattr(return_types, name)
     return result(*dim_cls.apply(input, d, keepdim))
 
 
-def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001
+# The signatures PyTorch lists when ``keepdim`` comes without ``dim`` (see _util.UNSET).
+EXTREME_SIGNATURES = ("()", "(Tensor other)", "(int dim, bool keepdim = False)")
+
+
+def max(input: Tensor, dim=None, keepdim: bool = UNSET, *, other=None):  # noqa: A001
     """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor as
     second argument, the elementwise maximum (``chainrule.maximum``)."""
     return _extreme("max", MaxAll, MaxDim, input, dim, keepdim, other)
 
 
-def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001
+def min(input: Tensor, dim=None, keepdim: bool = UNSET, *, other=None):  # noqa: A001
     """The smallest element; with ``dim``, ``(values, indices)``; see ``max``."""
     return _extreme("min", MinAll, MinDim, input, dim, keepdim, other)
 
