@@ -266,6 +266,25 @@ def test_without_dot_it_writes_the_source_and_says_how_to_install(tmp_path, monk
     assert f"dot -Tsvg {written}" in message
 
 
+def test_in_a_notebook_without_dot_the_graph_shows_its_source_not_an_error(monkeypatch):
+    pytest.importorskip("graphviz")
+    monkeypatch.setenv("PATH", "")  # no dot anywhere: graphviz's own display would raise
+    loss, w, b = chainrule_loss()
+    graph = draw_graph(loss, params={"w": w, "b": b})
+    bundle = graph._repr_mimebundle_()  # what Jupyter calls to show a cell's result
+    assert list(bundle) == ["text/plain"]
+    assert bundle["text/plain"].endswith("\n" + graph.source)
+    assert "Graphviz's dot program was not found" in bundle["text/plain"]
+    assert "apt-get install graphviz" in bundle["text/plain"]
+
+
+@needs_dot
+def test_in_a_notebook_with_dot_the_graph_renders_as_svg():
+    loss, w, b = chainrule_loss()
+    svg = draw_graph(loss, params={"w": w, "b": b})._repr_mimebundle_()["image/svg+xml"]
+    assert ET.fromstring(svg).tag.endswith("svg") and "MatMulBackward0" in svg
+
+
 def test_save_graph_refuses_an_unknown_extension(tmp_path):
     with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf or \.dot"):
         save_graph("digraph { a }", tmp_path / "g.jpg")

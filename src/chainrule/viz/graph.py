@@ -87,12 +87,38 @@ def draw_graph(
 ):
     """The graph of ``graph_to_dot`` as a ``graphviz.Digraph``: it renders inline in Jupyter,
     and ``save_graph(graph, "graph.png")`` writes it to a file. Its ``.source`` is exactly
-    ``graph_to_dot``'s text."""
+    ``graph_to_dot``'s text. Where Graphviz's ``dot`` program is missing, Jupyter shows the
+    DOT source and how to install Graphviz instead of an error."""
     if format not in FORMATS:
         raise ValueError(f"draw_graph: format must be one of {', '.join(FORMATS)}, got {format!r}")
     graphviz = require("graphviz", "draw_graph")
     lines = _dot_body(tensor, params, show_data, show_grad, max_values, max_nodes, title)
-    return graphviz.Digraph(name=GRAPH_NAME, body=lines, format=format)
+    return _digraph_class(graphviz)(name=GRAPH_NAME, body=lines, format=format)
+
+
+_DIGRAPH = []  # the Digraph subclass below, made on first use (graphviz is optional)
+
+
+def _digraph_class(graphviz):
+    if not _DIGRAPH:
+
+        class Digraph(graphviz.Digraph):
+            """A ``graphviz.Digraph`` whose notebook display falls back to its DOT source
+            when ``dot`` is missing (graphviz's own raises ExecutableNotFound, which would
+            stop a learner's notebook at its first graph)."""
+
+            def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+                try:
+                    return super()._repr_mimebundle_(include, exclude, **kwargs)
+                except graphviz.ExecutableNotFound:
+                    note = (
+                        f"Graphviz's dot program was not found; to draw this graph, {INSTALL_HINT}."
+                    )
+                    return {"text/plain": f"{note}\n{self.source}"}
+
+        Digraph.__qualname__ = "Digraph"
+        _DIGRAPH.append(Digraph)
+    return _DIGRAPH[0]
 
 
 def save_graph(graph, path) -> Path:
