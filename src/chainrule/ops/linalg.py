@@ -20,6 +20,9 @@ __all__ = [
 ]
 
 
+_MATRICES = (2, 2)  # MatMul's ``ctx.ndims`` for two matrices
+
+
 class MatMul(Op):
     """Matrix product with NumPy/PyTorch ``matmul`` semantics (1-D, 2-D, batched).
 
@@ -34,8 +37,9 @@ class MatMul(Op):
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
-        ctx.ndims = (a.ndim, b.ndim)
-        return np.matmul(a, b)
+        ctx.ndims = nd = (a.ndim, b.ndim)
+        # two matrices: np.dot, the same BLAS call without matmul's dispatch (see ops/linear)
+        return np.dot(a, b) if nd == _MATRICES else np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -43,7 +47,7 @@ class MatMul(Op):
         need_a, need_b = ctx.needs_input_grad
         nda, ndb = ctx.ndims
         if nda == 2 and ndb == 2 and type(g) is np.ndarray:  # two matrices: the common case
-            return (g @ b.T if need_a else None), (a.T @ g if need_b else None)
+            return (np.dot(g, b.T) if need_a else None), (np.dot(a.T, g) if need_b else None)
         ga = gb = None
         if nda == 1 and ndb == 1:  # dot product: g is a scalar
             return (g * b if need_a else None), (g * a if need_b else None)

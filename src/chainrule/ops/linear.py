@@ -23,13 +23,18 @@ class Linear(Op):
     this is three ops' worth (transpose, matmul, add) in one; for batched inputs the weight
     gradient is also one matrix product over the flattened batch instead of a batch of
     (in, out) products summed afterwards.
+
+    NOTE: two matrices are multiplied with ``np.dot``, not ``np.matmul`` (``@``): for 2-D
+    operands both call the same BLAS routine and give the same bits, but ``matmul`` is a
+    generalised ufunc whose dispatch costs 0.3-0.5 us more per call, which is 5-30% of a
+    small layer's product.
     """
 
     @staticmethod
     def forward(ctx, x, w, b):
         need_x, need_w, _ = ctx.needs_input_grad
         ctx.save_for_backward(x if need_w else None, w if need_x else None)
-        y = np.matmul(x, w.T)
+        y = np.dot(x, w.T) if x.ndim == 2 else np.matmul(x, w.T)  # (see the NOTE above)
         if b is not None:
             y += b  # y is a fresh array: add in place, no second output buffer
         return y
@@ -40,8 +45,8 @@ class Linear(Op):
         need_x, need_w, need_b = ctx.needs_input_grad
         if type(g) is np.ndarray and g.ndim == 2:  # the common case, in plain NumPy
             return (
-                (g @ w if need_x else None),
-                (g.T @ x if need_w else None),
+                (np.dot(g, w) if need_x else None),
+                (np.dot(g.T, x) if need_w else None),
                 (np.add.reduce(g, axis=0) if need_b else None),  # g.sum(0), minus a wrapper
             )
         gx = gw = gb = None
