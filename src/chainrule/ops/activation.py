@@ -108,7 +108,9 @@ class Relu(Op):
             out = g * (y > 0)
             if np.isfinite(np.dot(y.ravel(order="K"), out.ravel(order="K"))):
                 return out
-        return D.where(y <= 0, 0.0, g)
+        if type(g) is np.ndarray:  # D.where's NumPy branch, without its Tensor checks
+            return np.where(y <= 0, 0.0, g)
+        return D.where(y <= 0, 0.0, g)  # a recorded backward (create_graph): differentiable
 
 
 # From this many elements Relu's backward multiplies by a mask instead of selecting (below
