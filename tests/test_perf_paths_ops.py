@@ -159,3 +159,70 @@ def test_linear_forward_follows_a_weight_replaced_by_a_plain_attribute_like_torc
         outs.append(layer(lib.tensor([[1.0, 2.0, 3.0]])).detach().numpy())
     np.testing.assert_array_equal(outs[0], outs[1])
     np.testing.assert_array_equal(outs[0], [[12.0, 12.0]])
+
+
+# ops/_consts: formula constants as 0-d arrays of the operand's dtype instead of Python
+# numbers. The expected values are NumPy's own with Python numbers, the formulas of each
+# op's docstring: the shortcut must change neither a bit nor a dtype.
+CONST_DTYPES = ["float16", "float32", "float64"]
+
+
+def _sigmoid_numpy(x):
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-x))
+
+
+@pytest.mark.parametrize("dtype", CONST_DTYPES)
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu"])
+def test_formula_constants_give_the_bits_and_dtype_of_python_numbers(name, dtype):
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((5, 7)) * 4).astype(dtype)
+    x[0, :3] = 0  # relu's kink: gradient 0 at x == 0
+    g = rng.standard_normal((5, 7)).astype(dtype)
+    if name == "sigmoid":
+        y = _sigmoid_numpy(x.astype("float32")).astype(dtype) if dtype == "float16" else None
+        y = _sigmoid_numpy(x) if y is None else y
+        dx = g * y * (1 - y)
+    elif name == "tanh":
+        y = np.tanh(x)
+        dx = g * (1 - y * y)
+    else:
+        y = np.maximum(x, 0)
+        dx = np.where(y <= 0, 0.0, g)
+    t = chainrule.tensor(x, requires_grad=True)
+    out = getattr(chainrule, name)(t)
+    out.backward(chainrule.tensor(g))
+    assert out.detach().numpy().dtype == y.dtype
+    np.testing.assert_array_equal(out.detach().numpy(), y)
+    assert t.grad.numpy().dtype == dx.dtype
+    np.testing.assert_array_equal(t.grad.numpy(), dx)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu"])
+def test_formula_constants_in_a_recorded_backward_match_torch(name):
+    """create_graph: the same formulas run on Tensors (ONE[dtype] is then the number 1);
+    the weight makes relu's first derivative depend on something that requires grad."""
+    x0 = np.array([[-1.5, 0.25, 2.0], [0.5, -0.75, 3.0]], dtype="float32")
+    w0 = np.array([[0.5, -2.0, 1.5], [1.0, 0.25, -1.0]], dtype="float32")
+    results = []
+    for lib in (chainrule, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        w = lib.tensor(w0, requires_grad=True)
+        (gx,) = lib.autograd.grad((getattr(lib, name)(x) * w).sum(), x, create_graph=True)
+        ggx, ggw = lib.autograd.grad((gx * gx).sum(), (x, w), allow_unused=True)
+        ggx = np.zeros_like(x0) if ggx is None else ggx.numpy()  # relu: None in chainrule
+        results.append((gx.detach().numpy(), ggx, ggw.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7)
+
+
+def test_formula_constants_are_read_only_0d_arrays_per_dtype():
+    from chainrule.ops._consts import ONE, ZERO
+
+    one = ONE[np.dtype("float32")]
+    assert one.shape == () and one.dtype == np.float32 and one == 1
+    assert ONE[np.dtype("float32")] is one  # made once
+    with pytest.raises(ValueError):
+        one[...] = 2  # shared by every call: never writable
+    assert ZERO[np.dtype("int8")].dtype == np.int8
+    assert ONE[chainrule.float32] == 1 and type(ONE[chainrule.float32]) is int

@@ -169,3 +169,22 @@ def test_a_graph_that_saved_a_parameter_refuses_backward_after_a_step_like_torch
         opt.step()
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             y.backward()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_plain_sgd_step_is_p_minus_lr_times_grad_bit_for_bit(dtype):
+    """lr enters as a 0-d array of the parameter's dtype (ops/_consts): the numbers of
+    ``p - lr * g`` with the Python float, for every parameter of a mixed-dtype group."""
+    rng = np.random.default_rng(7)
+    p0 = rng.standard_normal((3, 4)).astype(dtype)
+    g0 = rng.standard_normal((3, 4)).astype(dtype)
+    o0 = rng.standard_normal(5)  # float64: a second dtype in the same group
+    p, other = (
+        chainrule.nn.Parameter(chainrule.tensor(p0)),
+        chainrule.nn.Parameter(chainrule.tensor(o0)),
+    )
+    p.grad, other.grad = chainrule.tensor(g0), chainrule.ones(5, dtype=chainrule.float64)
+    chainrule.optim.SGD([p, other], lr=0.0123).step()
+    assert p.dtype == getattr(chainrule, dtype)
+    np.testing.assert_array_equal(p.detach().numpy(), p0 - 0.0123 * g0)
+    np.testing.assert_array_equal(other.detach().numpy(), o0 - 0.0123 * np.ones(5))

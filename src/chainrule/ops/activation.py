@@ -6,6 +6,7 @@ import numpy as np
 
 from ..autograd._apply_fast import apply_unary
 from . import _dual as D
+from ._consts import ONE, ZERO
 from ._op import Op
 from ._pointwise import float_input, require_tensor
 from ._quiet import _IGNORE, _reset_errstate, _set_errstate
@@ -39,7 +40,7 @@ class Sigmoid(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return g * y * (1 - y)
+        return g * y * (ONE[y.dtype] - y)  # 1 - y (see _consts for ONE)
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -54,7 +55,7 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
         if type(y) is not np.ndarray:  # a 0-d input: NumPy scalars have no out=
             return 1 / (1 + np.exp(y))
         np.exp(y, out=y)
-        y += 1
+        y += ONE[y.dtype]
         return np.reciprocal(y, out=y)
     finally:
         _reset_errstate(token)
@@ -77,7 +78,7 @@ class Tanh(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return g * (1 - y * y)
+        return g * (ONE[y.dtype] - y * y)  # 1 - y**2
 
 
 class Relu(Op):
@@ -90,7 +91,7 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.maximum(x, 0)
+        y = np.maximum(x, ZERO[x.dtype])  # max(x, 0) (see _consts for ZERO)
         ctx.save_for_backward(y)
         return y
 
@@ -105,11 +106,12 @@ class Relu(Op):
             # both (half the time of two sums): any NaN or inf in y or in the product makes
             # sum(y * out) NaN or inf, whichever elements meet. Then the select runs
             # instead (also, harmlessly, when the dot overflows or g has an inf where y > 0).
-            out = g * (y > 0)
+            out = g * (y > ZERO[y.dtype])
             if np.isfinite(np.dot(y.ravel(order="K"), out.ravel(order="K"))):
                 return out
         if type(g) is np.ndarray:  # D.where's NumPy branch, without its Tensor checks
-            return np.where(y <= 0, 0.0, g)
+            zero = ZERO[y.dtype]
+            return np.where(y <= zero, zero, g)
         return D.where(y <= 0, 0.0, g)  # a recorded backward (create_graph): differentiable
 
 
