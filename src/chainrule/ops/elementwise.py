@@ -170,8 +170,8 @@ class PowScalar(Op):
         p = ctx.p
         if p == 0:
             return D.zeros_like(g), None
-        if p == 2:  # the common square: x ** 1 is x
-            return g * p * x, None
+        if p == 2:  # the common square: g * 2 * x, with the exact doubling as g + g
+            return (g + g) * x, None  # (no Python number for NumPy to convert: ops/_consts)
         return g * p * x ** (p - 1), None
 
 
