@@ -259,6 +259,21 @@ def test_second_derivatives_match_torch():
         assert_close(cgg, tgg, rtol=1e-7, atol=1e-10, what=name)
 
 
+@pytest.mark.parametrize("name", ["elu", "selu", "celu"])
+def test_elu_family_at_zero_nan_and_inf_matches_torch_to_second_order(name):
+    """PyTorch takes the negative branch's slope at x == 0 but differentiates it as a
+    constant there (second derivative 0), and the positive branch at NaN."""
+    x = np.array([0.0, -0.0, -1e-8, 1e-8, np.nan, np.inf, -np.inf, -2.0, 3.0])
+    results = []
+    for lib, F in ((chainrule, CF), (torch, TF)):
+        t = lib.tensor(x, requires_grad=True)
+        (g,) = lib.autograd.grad(getattr(F, name)(t).sum(), t, create_graph=True)
+        (gg,) = lib.autograd.grad(g.sum(), t)
+        results.append((g.detach().numpy(), gg.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
 def test_prelu_gradcheck():
     x = chainrule.tensor(np.array([[-1.5, 0.7, -0.2], [2.0, -3.0, 0.4]]), requires_grad=True)
     w = chainrule.tensor(np.array([0.2, -0.1, 0.5]), requires_grad=True)

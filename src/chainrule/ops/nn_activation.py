@@ -84,9 +84,9 @@ class Elu(Op):
 
     forward:  y = scale * x                                    where x > 0
               y = scale * alpha * (exp(input_scale * x) - 1)   elsewhere
-    gradient: dL/dx = g * scale                                where x > 0
-              dL/dx = g * scale * alpha * input_scale * exp(input_scale * x)  elsewhere
-    saves:    x, and the mask x > 0 (a constant)
+    gradient: dL/dx = g * scale * alpha * input_scale * exp(input_scale * x)  where x <= 0
+              dL/dx = g * scale       elsewhere (NaN too: PyTorch's branches)
+    saves:    x
 
     NOTE: the exponential is only evaluated on min(x, 0), so large positive inputs cannot
     overflow; expm1 keeps tiny negative inputs exact.
@@ -96,7 +96,7 @@ class Elu(Op):
     def forward(ctx, x, alpha, scale, input_scale):
         pos = x > 0
         if any(ctx.needs_input_grad):
-            ctx.pos, ctx.coef = pos, (alpha, scale, input_scale)
+            ctx.coef = (alpha, scale, input_scale)
             ctx.save_for_backward(x)
         neg = (scale * alpha) * np.expm1(np.minimum(x, 0) * input_scale)
         return np.where(pos, x * scale, neg)
@@ -105,9 +105,12 @@ class Elu(Op):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         alpha, scale, input_scale = ctx.coef
-        x_neg = D.where(ctx.pos, D.zeros_like(x), x)
+        # PyTorch's branches: the negative one where x <= 0 (x == 0 included, NaN not);
+        # the exponent sees x only where x < 0, so a recorded pass differentiates the
+        # slope as a constant at 0 and at NaN, where PyTorch's second derivative is 0
+        x_neg = D.where(x < 0, x, D.zeros_like(x))
         slope = D.exp(x_neg * input_scale) * (scale * alpha * input_scale)
-        return D.where(ctx.pos, g * scale, g * slope), None, None, None
+        return D.where(x <= 0, g * slope, g * scale), None, None, None
 
 
 class Gelu(Op):
