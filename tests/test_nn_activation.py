@@ -274,6 +274,20 @@ def test_elu_family_at_zero_nan_and_inf_matches_torch_to_second_order(name):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12, equal_nan=True)
 
 
+def test_hardswish_at_its_joins_nan_and_inf_matches_torch_without_warnings():
+    """PyTorch's branches: 0 up to -3 included, the middle below 3, g from 3 on and at
+    NaN; -inf gives NaN (-inf * 0) with no NumPy warning (pytest makes it an error)."""
+    x = np.array([-3.0, 3.0, np.nan, np.inf, -np.inf, -2.9, 2.9, -1e30, 1e30])
+    results = []
+    for lib, F in ((chainrule, CF), (torch, TF)):
+        t = lib.tensor(x, requires_grad=True)
+        y = F.hardswish(t)
+        y.sum().backward()
+        results.append((y.detach().numpy(), t.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0, equal_nan=True)
+
+
 def test_prelu_gradcheck():
     x = chainrule.tensor(np.array([[-1.5, 0.7, -0.2], [2.0, -3.0, 0.4]]), requires_grad=True)
     w = chainrule.tensor(np.array([0.2, -0.1, 0.5]), requires_grad=True)

@@ -283,23 +283,25 @@ class Hardsigmoid(Op):
 class Hardswish(Op):
     """x times hardsigmoid(x).
 
-    forward:  y = x * min(max(x + 3, 0), 6) / 6
-    gradient: dL/dx = 0 where x <= -3,  g * (x / 3 + 1/2) where -3 < x < 3,  g where x >= 3
-    saves:    x, and the masks of the middle and upper pieces (constants)
+    forward:  y = x * min(max(x + 3, 0), 6) / 6      (NaN at -inf, as in PyTorch: -inf * 0)
+    gradient: dL/dx = 0 where x <= -3,  g * (x / 3 + 1/2) where -3 < x < 3,  g elsewhere
+              (x >= 3, and NaN: PyTorch's branches)
+    saves:    x, and the masks of the lower and middle pieces (constants)
     """
 
     @staticmethod
     def forward(ctx, x):
         if any(ctx.needs_input_grad):
-            ctx.middle, ctx.upper = (x > -3) & (x < 3), x >= 3
+            ctx.lower, ctx.middle = x <= -3, (x > -3) & (x < 3)
             ctx.save_for_backward(x)
-        return x * np.minimum(np.maximum(x + 3, 0), 6) / 6
+        with quiet():
+            return x * np.minimum(np.maximum(x + 3, 0), 6) / 6
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         zero = D.zeros_like(g)
-        return D.where(ctx.middle, g * (x / 3 + 0.5), D.where(ctx.upper, g, zero))
+        return D.where(ctx.middle, g * (x / 3 + 0.5), D.where(ctx.lower, zero, g))
 
 
 class Mish(Op):
