@@ -420,3 +420,29 @@ def test_var_std_spellings_and_degenerate_cases():
     with pytest.warns(UserWarning):
         t1.std(1).sum().backward()
     same(c1.grad, t1.grad)
+
+
+STD_CALLS = [
+    lambda x: x[0].std() + x[1].std(),  # a whole-tensor std of 0 beside a nonzero one
+    lambda x: x.std(1),
+    lambda x: x.std(1, keepdim=True),
+    lambda x: x.std(1, correction=0),
+    lambda x: x.std((0, 1)) * 0 + x.std(1).sum(),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("call", STD_CALLS)
+def test_std_gradient_is_zero_where_every_value_is_the_same_like_torch(call, dtype):
+    """A row of equal values has std 0 and a 0 / 0 gradient, which PyTorch masks to 0 (a
+    NaN there would poison a whole training step); to second order too."""
+    x0 = np.array([[2.0, 2.0, 2.0], [1.0, 3.0, 2.0], [-4.0, -4.0, -4.0]], dtype=dtype)
+    results = []
+    for lib in (chainrule, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        (g,) = lib.autograd.grad(call(x).sum(), x, create_graph=True)
+        (gg,) = lib.autograd.grad((g * g).sum(), x)
+        results.append((g.detach().numpy(), gg.numpy()))
+    for ours, theirs in zip(*results):
+        assert np.isfinite(ours).all()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)

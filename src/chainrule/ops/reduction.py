@@ -239,7 +239,8 @@ class Std(Op):
     """Standard deviation: the square root of Var, fused so the gradient is one formula.
 
     forward:  y = sqrt(sum_{dims} (x - mean)^2 / N),  N = max(0, n - correction)
-    gradient: dL/dx = g * (x - mean) / (N * y)   (nan where y == 0, as in PyTorch)
+    gradient: dL/dx = g * (x - mean) / (N * y),  0 where y == 0 (every x the same: PyTorch
+              masks the 0 / 0 there, as the limit along any direction but its own is 0)
     saves:    x, y
     """
 
@@ -262,7 +263,8 @@ class Std(Op):
             g, y = D.reshape(g, kept), D.reshape(y, kept)
         scale = float(np.float64(2.0) / ctx.divisor)
         mean = D.sum_dims(x, ctx.dims, True) / ctx.n
-        return scale * (g / (2 * y)) * (x - mean), None, None, None
+        g_var = D.where(y == 0, 0.0, g / (2 * y))  # dL/dvar, with PyTorch's mask
+        return scale * g_var * (x - mean), None, None, None
 
 
 def _variance(x: np.ndarray, dims, keepdim: bool, n: int, divisor) -> np.ndarray:
