@@ -172,3 +172,19 @@ def test_add_and_sub_alpha_with_numbers():
     same(*both(lambda T, a: T.sub(a, 1, alpha=2), x))
     same(*both(lambda T, a: a.sub(a, alpha=0.25), x))
     same(*both(lambda T, a: T.add(a, a.int(), alpha=3), x))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_square_root_power_gradient_is_torchs_sqrt_formula(dtype):
+    """x ** 0.5: PyTorch differentiates it as g / (2 sqrt(x)), so -0.0 gives -inf and -inf
+    gives NaN (the general p * x ** (p - 1) would give +inf and 0 there)."""
+    import torch
+
+    x0 = np.array([0.0, -0.0, -np.inf, np.inf, np.nan, -1.0, 1e-30, 0.5, 7.3], dtype=dtype)
+    results = []
+    for lib in (chainrule, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        (x**0.5).sum().backward()
+        results.append(x.grad.numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6, atol=0, equal_nan=True)
+    assert np.signbit(results[0][1]) and np.isinf(results[0][1])  # -inf at -0.0

@@ -172,6 +172,8 @@ class PowScalar(Op):
             return D.zeros_like(g), None
         if p == 2:  # the common square: g * 2 * x, with the exact doubling as g + g
             return (g + g) * x, None  # (no Python number for NumPy to convert: ops/_consts)
+        if p == 0.5:  # sqrt, PyTorch's way: g / (2 sqrt(x)) (-inf at -0.0, NaN at -inf)
+            return g / (x**0.5 * 2), None
         return g * p * x ** (p - 1), None
 
 
