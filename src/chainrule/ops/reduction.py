@@ -239,8 +239,8 @@ class Std(Op):
     """Standard deviation: the square root of Var, fused so the gradient is one formula.
 
     forward:  y = sqrt(sum_{dims} (x - mean)^2 / N),  N = max(0, n - correction)
-    gradient: dL/dx = g * (x - mean) / (N * y),  0 where y == 0 (every x the same: PyTorch
-              masks the 0 / 0 there, as the limit along any direction but its own is 0)
+    gradient: dL/dx = g * (x - mean) / (N * y),  and 0 where y == 0 (every x the same: std
+              has no derivative there, and PyTorch masks the 0 / 0 to 0, a subgradient)
     saves:    x, y
     """
 
