@@ -14,6 +14,7 @@ Graphviz when ``dot`` is missing.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -96,29 +97,24 @@ def draw_graph(
     return _digraph_class(graphviz)(name=GRAPH_NAME, body=lines, format=format)
 
 
-_DIGRAPH = []  # the Digraph subclass below, made on first use (graphviz is optional)
-
-
+@functools.cache
 def _digraph_class(graphviz):
-    if not _DIGRAPH:
+    """The Digraph subclass below, made once, on first use (graphviz is optional)."""
 
-        class Digraph(graphviz.Digraph):
-            """A ``graphviz.Digraph`` whose notebook display falls back to its DOT source
-            when ``dot`` is missing (graphviz's own raises ExecutableNotFound, which would
-            stop a learner's notebook at its first graph)."""
+    class Digraph(graphviz.Digraph):
+        """A ``graphviz.Digraph`` whose notebook display falls back to its DOT source when
+        ``dot`` is missing (graphviz's own raises ExecutableNotFound, which would stop a
+        learner's notebook at its first graph)."""
 
-            def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-                try:
-                    return super()._repr_mimebundle_(include, exclude, **kwargs)
-                except graphviz.ExecutableNotFound:
-                    note = (
-                        f"Graphviz's dot program was not found; to draw this graph, {INSTALL_HINT}."
-                    )
-                    return {"text/plain": f"{note}\n{self.source}"}
+        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+            try:
+                return super()._repr_mimebundle_(include, exclude, **kwargs)
+            except graphviz.ExecutableNotFound:
+                note = f"Graphviz's dot program was not found; to draw this graph, {INSTALL_HINT}."
+                return {"text/plain": f"{note}\n{self.source}"}
 
-        Digraph.__qualname__ = "Digraph"
-        _DIGRAPH.append(Digraph)
-    return _DIGRAPH[0]
+    Digraph.__qualname__ = "Digraph"
+    return Digraph
 
 
 def save_graph(graph, path) -> Path:
